@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+# virq: build the module against KDIR, or run the test VM targets.
+#
+#   make              build virq.ko (and virq_kunit.ko where KUnit is on)
+#   make check        build test kernels, boot them under QEMU, run every
+#                     test; ends with "N passed, N failed"
+#   make bench        run the benchmark in the test VM
+#   make demo         run the demo VMM in the test VM
+#   make clean
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules_install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+check:
+	testing/check.sh check
+
+bench:
+	testing/check.sh bench
+
+demo:
+	testing/check.sh demo
+
+clean:
+	rm -rf build
+	rm -f *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers
+	rm -f irqchip/*.o irqchip/.*.cmd kunit/*.o kunit/.*.cmd .module-common.o
+	$(MAKE) -C selftests clean
+	$(MAKE) -C tools clean
+
+.PHONY: all modules modules_install check bench demo clean

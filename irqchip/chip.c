@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The chip object: one isolated set of interrupt controllers (PIC pair,
+ * later IOAPICs and LAPICs), its GSI routing and its vCPUs, reached through
+ * an anon-inode chip fd. Validates the creation argument and dispatches the
+ * chip fd's ioctls.
+ *
+ * Locks: chip->lock (mutex) serialises vCPU creation and routing updates.
+ * The chip lives until its fd and every vCPU fd are closed (chip->ref).
+ * May call: routing.c, i8259.c, msi.c, vcpu.c.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <kunit/visibility.h>
+
+#include "virq.h"
+
+#define VIRQ_CHIP_ALL_FLAGS (VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | \
+			     VIRQ_CHIP_LAPIC | VIRQ_CHIP_32BIT_IDS)
+
+/**
+ * virq_chip_config_check() - validate a VIRQ_CREATE_CHIP argument
+ * @cfg: the configuration as userspace passed it
+ *
+ * Return: 0 if @cfg describes a possible chip, -EINVAL otherwise. Whether
+ * this build implements every part it asks for is checked by the caller.
+ */
+VISIBLE_IF_KUNIT int virq_chip_config_check(const struct virq_chip_config *cfg)
+{
+	u32 i, n = cfg->nr_ioapics;
+
+	if (cfg->flags & ~VIRQ_CHIP_ALL_FLAGS)
+		return -EINVAL;
+	/* The supported sets: PIC, PIC + IOAPIC, PIC + IOAPIC + LAPIC. */
+	if (!(cfg->flags & VIRQ_CHIP_PIC))
+		return -EINVAL;
+	if ((cfg->flags & VIRQ_CHIP_LAPIC) && !(cfg->flags & VIRQ_CHIP_IOAPIC))
+		return -EINVAL;
+	if (cfg->pad || memchr_inv(cfg->reserved, 0, sizeof(cfg->reserved)))
+		return -EINVAL;
+	if (cfg->max_vcpus < 1 || cfg->max_vcpus > VIRQ_MAX_VCPUS)
+		return -EINVAL;
+
+	if (!(cfg->flags & VIRQ_CHIP_IOAPIC)) {
+		if (n)
+			return -EINVAL;
+	} else if (n < 1 || n > VIRQ_MAX_IOAPICS) {
+		return -EINVAL;
+	}
+	/* IOAPIC 0 carries the ISA IRQs; the others follow, disjoint. */
+	for (i = 0; i < VIRQ_MAX_IOAPICS; i++) {
+		u32 base = cfg->ioapic_gsi_base[i];
+
+		if (i >= n) {
+			if (base)
+				return -EINVAL;
+			continue;
+		}
+		if (i == 0 && base != 0)
+			return -EINVAL;
+		if (i > 0 && base < cfg->ioapic_gsi_base[i - 1] +
+				    VIRQ_IOAPIC_NUM_PINS)
+			return -EINVAL;
+		if (base > VIRQ_NR_GSIS - VIRQ_IOAPIC_NUM_PINS)
+			return -EINVAL;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_chip_config_check);
+
+static void virq_chip_release(struct kref *ref)
+{
+	struct virq_chip *chip = container_of(ref, struct virq_chip, ref);
+	u32 i;
+
+	for (i = 0; i < chip->nr_vcpus; i++)
+		virq_vcpu_free(chip->vcpus[i]);
+	/* No fd is left, so no reader can hold the table. */
+	virq_routing_free(rcu_dereference_protected(chip->routing, true));
+	kfree(chip->vcpus);
+	kfree(chip->pic);
+	mutex_destroy(&chip->lock);
+	kfree(chip);
+}
+
+void virq_chip_put(struct virq_chip *chip)
+{
+	kref_put(&chip->ref, virq_chip_release);
+}
+
+static int virq_chip_fd_release(struct inode *inode, struct file *file)
+{
+	virq_chip_put(file->private_data);
+	return 0;
+}
+
+static int virq_ioctl_set_gsi_routing(struct virq_chip *chip,
+				      void __user *argp)
+{
+	struct virq_irq_routing hdr;
+	struct virq_irq_routing_entry *ue = NULL;
+	int ret;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.flags || hdr.nr > VIRQ_MAX_ROUTES)
+		return -EINVAL;
+	if (hdr.nr) {
+		/* Transient copy; at most VIRQ_MAX_ROUTES entries. */
+		ue = vmemdup_user(argp + sizeof(hdr), hdr.nr * sizeof(*ue));
+		if (IS_ERR(ue))
+			return PTR_ERR(ue);
+	}
+	ret = virq_set_gsi_routing(chip, ue, hdr.nr);
+	kvfree(ue);
+	return ret;
+}
+
+static int virq_ioctl_irq_line(struct virq_chip *chip, void __user *argp,
+			       bool status)
+{
+	struct virq_irq_level il;
+	int r;
+
+	if (copy_from_user(&il, argp, sizeof(il)))
+		return -EFAULT;
+	if (il.irq >= VIRQ_NR_GSIS || il.level > 1)
+		return -EINVAL;
+	r = virq_irq_line(chip, il.irq, il.level);
+	if (status) {
+		il.status = r;
+		if (copy_to_user(argp, &il, sizeof(il)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static int virq_ioctl_signal_msi(struct virq_chip *chip, void __user *argp)
+{
+	struct virq_msi m;
+	struct virq_irq_msg msg;
+	int ret;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if ((m.flags & ~VIRQ_MSI_VALID_DEVID) || memchr_inv(m.pad, 0, sizeof(m.pad)))
+		return -EINVAL;
+	if (!(m.flags & VIRQ_MSI_VALID_DEVID) && m.devid)
+		return -EINVAL;
+	ret = virq_msi_decode(m.address_lo, m.address_hi, m.data,
+			      chip->cfg.flags & VIRQ_CHIP_32BIT_IDS, &msg);
+	if (ret)
+		return ret;
+	/* A level-triggered deassert message delivers nothing. */
+	if (msg.trigger_level && !msg.level_assert)
+		return 0;
+	return max(virq_deliver_msg(chip, &msg), 0);
+}
+
+static int virq_ioctl_io(struct virq_chip *chip, void __user *argp)
+{
+	struct virq_io io;
+	u8 byte;
+	int ret;
+
+	if (copy_from_user(&io, argp, sizeof(io)))
+		return -EFAULT;
+	if (io.write > 1 || memchr_inv(io.pad, 0, sizeof(io.pad)))
+		return -EINVAL;
+	switch (io.space) {
+	case VIRQ_IO_PIO:
+		if (!chip->pic || io.addr > 0xffff || !virq_pic_claims(io.addr))
+			return -ENOENT;
+		/* The PIC and ELCR ports are byte registers. */
+		if (io.len != 1)
+			return -EINVAL;
+		byte = io.data;
+		ret = virq_pic_pio(chip->pic, io.addr, io.write, &byte);
+		if (ret)
+			return ret;
+		if (io.write)
+			return 0;
+		io.data = byte;
+		return copy_to_user(argp, &io, sizeof(io)) ? -EFAULT : 0;
+	case VIRQ_IO_MMIO:
+	case VIRQ_IO_MSR:
+		/* No device of this version claims MMIO or MSRs. */
+		return -ENOENT;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int virq_ioctl_irqchip(struct virq_chip *chip, void __user *argp,
+			      bool set)
+{
+	struct virq_irqchip *ic;
+	int ret;
+
+	ic = memdup_user(argp, sizeof(*ic));
+	if (IS_ERR(ic))
+		return PTR_ERR(ic);
+	ret = -EINVAL;
+	if (ic->pad)
+		goto out;
+	switch (ic->chip_id) {
+	case VIRQ_IRQCHIP_STATE_PIC_MASTER:
+	case VIRQ_IRQCHIP_STATE_PIC_SLAVE:
+		if (!chip->pic)
+			goto out;
+		if (set) {
+			if (memchr_inv(ic->chip.dummy + sizeof(ic->chip.pic), 0,
+				       sizeof(ic->chip) - sizeof(ic->chip.pic)))
+				goto out;
+			ret = virq_pic_set_state(chip->pic, ic->chip_id,
+						 &ic->chip.pic);
+			goto out;
+		}
+		memset(&ic->chip, 0, sizeof(ic->chip));
+		ret = virq_pic_get_state(chip->pic, ic->chip_id, &ic->chip.pic);
+		break;
+	default:
+		goto out;
+	}
+	if (!ret && copy_to_user(argp, ic, sizeof(*ic)))
+		ret = -EFAULT;
+out:
+	kfree(ic);
+	return ret;
+}
+
+static long virq_chip_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct virq_chip *chip = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case VIRQ_NOP:
+		return 0;
+	case VIRQ_IRQ_LINE:
+		return virq_ioctl_irq_line(chip, argp, false);
+	case VIRQ_IRQ_LINE_STATUS:
+		return virq_ioctl_irq_line(chip, argp, true);
+	case VIRQ_SIGNAL_MSI:
+		return virq_ioctl_signal_msi(chip, argp);
+	case VIRQ_SET_GSI_ROUTING:
+		return virq_ioctl_set_gsi_routing(chip, argp);
+	case VIRQ_CREATE_VCPU:
+		if (arg > U32_MAX)
+			return -EINVAL;
+		return virq_vcpu_create(chip, arg);
+	case VIRQ_IO:
+		return virq_ioctl_io(chip, argp);
+	case VIRQ_GET_IRQCHIP:
+		return virq_ioctl_irqchip(chip, argp, false);
+	case VIRQ_SET_IRQCHIP:
+		return virq_ioctl_irqchip(chip, argp, true);
+	case VIRQ_GET_CHIP_CONFIG:
+		return copy_to_user(argp, &chip->cfg, sizeof(chip->cfg)) ?
+		       -EFAULT : 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations virq_chip_fops = {
+	.owner = THIS_MODULE,
+	.release = virq_chip_fd_release,
+	.unlocked_ioctl = virq_chip_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+int virq_create_chip(const struct virq_chip_config __user *ucfg)
+{
+	struct virq_chip_config cfg;
+	struct virq_routing *rt;
+	struct virq_chip *chip;
+	int ret;
+
+	if (copy_from_user(&cfg, ucfg, sizeof(cfg)))
+		return -EFAULT;
+	ret = virq_chip_config_check(&cfg);
+	if (ret)
+		return ret;
+	/* Valid, but not part of this version yet. */
+	if (cfg.flags & (VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC))
+		return -EOPNOTSUPP;
+
+	chip = kzalloc(sizeof(*chip), GFP_KERNEL_ACCOUNT);
+	if (!chip)
+		return -ENOMEM;
+	kref_init(&chip->ref);
+	mutex_init(&chip->lock);
+	chip->cfg = cfg;
+	ret = -ENOMEM;
+	chip->vcpus = kcalloc(cfg.max_vcpus, sizeof(*chip->vcpus),
+			      GFP_KERNEL_ACCOUNT);
+	if (!chip->vcpus)
+		goto fail;
+	chip->pic = kzalloc(sizeof(*chip->pic), GFP_KERNEL_ACCOUNT);
+	if (!chip->pic)
+		goto fail;
+	virq_pic_init(chip->pic);
+	rt = virq_routing_default(&cfg);
+	if (IS_ERR(rt)) {
+		ret = PTR_ERR(rt);
+		goto fail;
+	}
+	RCU_INIT_POINTER(chip->routing, rt);
+
+	ret = anon_inode_getfd("virq-chip", &virq_chip_fops, chip,
+			       O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		goto fail;
+	return ret;
+fail:
+	virq_chip_put(chip);
+	return ret;
+}

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GSI routing: builds and validates routing tables, publishes them with
+ * RCU, and fans a GSI's line level out to every route (PIC pins, MSI).
+ *
+ * A table is immutable once published. VIRQ_SET_GSI_ROUTING builds the new
+ * table aside, swaps it in under chip->lock and frees the old one after a
+ * grace period; a rejected table changes nothing. Line injection reads the
+ * table under rcu_read_lock() only.
+ *
+ * May call: i8259.c (virq_pic_set_irq), vcpu.c (virq_deliver_msg), msi.c.
+ */
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <kunit/visibility.h>
+
+#include "virq.h"
+
+static bool virq_route_irqchip_ok(const struct virq_chip_config *cfg,
+				  u32 irqchip, u32 pin)
+{
+	switch (irqchip) {
+	case VIRQ_IRQCHIP_PIC_MASTER:
+		/* Master IR2 is the cascade input, not a device pin. */
+		if (pin == 2)
+			return false;
+		fallthrough;
+	case VIRQ_IRQCHIP_PIC_SLAVE:
+		return (cfg->flags & VIRQ_CHIP_PIC) && pin < VIRQ_PIC_NUM_PINS;
+	default:
+		return irqchip - VIRQ_IRQCHIP_IOAPIC(0) < cfg->nr_ioapics &&
+		       pin < VIRQ_IOAPIC_NUM_PINS;
+	}
+}
+
+/* Check one user entry and convert it. */
+static int virq_route_parse(const struct virq_chip_config *cfg,
+			    const struct virq_irq_routing_entry *ue,
+			    struct virq_route *r)
+{
+	const u32 *upad = ue->u.pad;
+
+	if (ue->gsi >= VIRQ_NR_GSIS || ue->pad)
+		return -EINVAL;
+	r->gsi = ue->gsi;
+	r->type = ue->type;
+	switch (ue->type) {
+	case VIRQ_IRQ_ROUTING_IRQCHIP:
+		if (ue->flags || memchr_inv(upad + 2, 0, 6 * sizeof(u32)))
+			return -EINVAL;
+		if (!virq_route_irqchip_ok(cfg, ue->u.irqchip.irqchip,
+					   ue->u.irqchip.pin))
+			return -EINVAL;
+		r->irqchip.irqchip = ue->u.irqchip.irqchip;
+		r->irqchip.pin = ue->u.irqchip.pin;
+		return 0;
+	case VIRQ_IRQ_ROUTING_MSI:
+		if (ue->flags & ~VIRQ_MSI_VALID_DEVID)
+			return -EINVAL;
+		if (!(ue->flags & VIRQ_MSI_VALID_DEVID) && ue->u.msi.devid)
+			return -EINVAL;
+		if (memchr_inv(upad + 4, 0, 4 * sizeof(u32)))
+			return -EINVAL;
+		/*
+		 * A guest may program any address/data; an undecodable
+		 * message is accepted here and delivers nothing.
+		 */
+		r->msi.valid = !virq_msi_decode(ue->u.msi.address_lo,
+						ue->u.msi.address_hi,
+						ue->u.msi.data,
+						cfg->flags & VIRQ_CHIP_32BIT_IDS,
+						&r->msi.msg);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Sort key: GSI, then type, then irqchip, so duplicates are adjacent. */
+static int virq_route_cmp(const void *a, const void *b)
+{
+	const struct virq_route *x = a, *y = b;
+
+	if (x->gsi != y->gsi)
+		return x->gsi < y->gsi ? -1 : 1;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	if (x->type == VIRQ_IRQ_ROUTING_IRQCHIP &&
+	    x->irqchip.irqchip != y->irqchip.irqchip)
+		return x->irqchip.irqchip < y->irqchip.irqchip ? -1 : 1;
+	return 0;
+}
+
+/* The GSI index lives right after the entries, in the same allocation. */
+static u16 *virq_routing_index(const struct virq_routing *rt)
+{
+	return (u16 *)&rt->entries[rt->nr];
+}
+
+/**
+ * virq_routing_build() - validate user entries and build a routing table
+ * @cfg: configuration of the chip the table is for
+ * @ue: the entries
+ * @nr: number of entries, at most VIRQ_MAX_ROUTES
+ *
+ * Return: the new, unpublished table, or ERR_PTR(-EINVAL) if any entry
+ * breaks a rule (nothing stays allocated then), ERR_PTR(-ENOMEM).
+ */
+VISIBLE_IF_KUNIT struct virq_routing *
+virq_routing_build(const struct virq_chip_config *cfg,
+		   const struct virq_irq_routing_entry *ue, u32 nr)
+{
+	struct virq_routing *rt;
+	u32 i, nr_gsis = 0;
+	size_t size;
+	u16 *index;
+	int ret;
+
+	if (nr > VIRQ_MAX_ROUTES)
+		return ERR_PTR(-EINVAL);
+	for (i = 0; i < nr; i++)
+		if (ue[i].gsi < VIRQ_NR_GSIS)
+			nr_gsis = max(nr_gsis, ue[i].gsi + 1);
+
+	size = struct_size(rt, entries, nr) + (nr_gsis + 1) * sizeof(u16);
+	rt = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!rt)
+		return ERR_PTR(-ENOMEM);
+	rt->nr = nr;
+	rt->nr_gsis = nr_gsis;
+
+	for (i = 0; i < nr; i++) {
+		ret = virq_route_parse(cfg, &ue[i], &rt->entries[i]);
+		if (ret)
+			goto fail;
+	}
+	sort(rt->entries, nr, sizeof(rt->entries[0]), virq_route_cmp, NULL);
+
+	/*
+	 * A GSI reaches each irqchip at most once, and an MSI route is the
+	 * only route of its GSI. Sorted, both show in neighbours.
+	 */
+	ret = -EINVAL;
+	for (i = 1; i < nr; i++) {
+		const struct virq_route *p = &rt->entries[i - 1];
+		const struct virq_route *c = &rt->entries[i];
+
+		if (p->gsi != c->gsi)
+			continue;
+		if (p->type == VIRQ_IRQ_ROUTING_MSI ||
+		    c->type == VIRQ_IRQ_ROUTING_MSI)
+			goto fail;
+		if (!virq_route_cmp(p, c))
+			goto fail;
+	}
+
+	index = virq_routing_index(rt);
+	for (i = 0; i < nr; i++)
+		index[rt->entries[i].gsi + 1]++;
+	for (i = 1; i <= nr_gsis; i++)
+		index[i] += index[i - 1];
+	return rt;
+fail:
+	kvfree(rt);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_routing_build);
+
+/**
+ * virq_routing_default() - the PC wiring a VMM expects at chip creation
+ * @cfg: configuration of the chip
+ *
+ * ISA IRQs 0, 1 and 3-15 reach the PIC pin of that number; GSI 0 also
+ * reaches IOAPIC 0 pin 2 (the timer override), GSI 1 and 3-23 the IOAPIC
+ * 0 pin of that number, and every further IOAPIC its pins from its GSI
+ * base on. GSI 2 (the cascade) has no route.
+ */
+VISIBLE_IF_KUNIT struct virq_routing *
+virq_routing_default(const struct virq_chip_config *cfg)
+{
+	struct virq_irq_routing_entry *ue;
+	struct virq_routing *rt;
+	u32 n = 0, gsi, io, pin;
+
+	ue = kcalloc(16 + cfg->nr_ioapics * VIRQ_IOAPIC_NUM_PINS, sizeof(*ue),
+		     GFP_KERNEL);
+	if (!ue)
+		return ERR_PTR(-ENOMEM);
+
+	for (gsi = 0; gsi < 16 && (cfg->flags & VIRQ_CHIP_PIC); gsi++) {
+		if (gsi == 2)
+			continue;
+		ue[n].gsi = gsi;
+		ue[n].type = VIRQ_IRQ_ROUTING_IRQCHIP;
+		ue[n].u.irqchip.irqchip = gsi < 8 ? VIRQ_IRQCHIP_PIC_MASTER :
+						    VIRQ_IRQCHIP_PIC_SLAVE;
+		ue[n].u.irqchip.pin = gsi % 8;
+		n++;
+	}
+	for (io = 0; io < cfg->nr_ioapics; io++) {
+		for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
+			gsi = cfg->ioapic_gsi_base[io] + pin;
+			if (io == 0 && pin == 0)
+				continue;	/* IOAPIC pin 0: the 8259 ExtINT */
+			if (io == 0 && pin == 2)
+				gsi = 0;	/* the timer on pin 2 */
+			ue[n].gsi = gsi;
+			ue[n].type = VIRQ_IRQ_ROUTING_IRQCHIP;
+			ue[n].u.irqchip.irqchip = VIRQ_IRQCHIP_IOAPIC(io);
+			ue[n].u.irqchip.pin = pin;
+			n++;
+		}
+	}
+	rt = virq_routing_build(cfg, ue, n);
+	kfree(ue);
+	return rt;
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_routing_default);
+
+VISIBLE_IF_KUNIT void virq_routing_free(struct virq_routing *rt)
+{
+	kvfree(rt);
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_routing_free);
+
+int virq_set_gsi_routing(struct virq_chip *chip,
+			 const struct virq_irq_routing_entry *ue, u32 nr)
+{
+	struct virq_routing *rt, *old;
+
+	rt = virq_routing_build(&chip->cfg, ue, nr);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	mutex_lock(&chip->lock);
+	old = rcu_replace_pointer(chip->routing, rt,
+				  lockdep_is_held(&chip->lock));
+	mutex_unlock(&chip->lock);
+	kvfree_rcu(old, rcu);
+	return 0;
+}
+
+/* Drive one route; KVM's per-route status: >0 CPUs, 0 coalesced, <0 none. */
+static int virq_route_set(struct virq_chip *chip, const struct virq_route *r,
+			  u32 level)
+{
+	switch (r->type) {
+	case VIRQ_IRQ_ROUTING_IRQCHIP:
+		if (r->irqchip.irqchip <= VIRQ_IRQCHIP_PIC_SLAVE)
+			return virq_pic_set_irq(chip->pic, r->irqchip.irqchip,
+						r->irqchip.pin, level);
+		/* IOAPIC routes exist only on chips with IOAPICs. */
+		return -1;
+	case VIRQ_IRQ_ROUTING_MSI:
+		/* An MSI is an edge: only the raising call sends it. */
+		if (!level || !r->msi.valid)
+			return -1;
+		return virq_deliver_msg(chip, &r->msi.msg);
+	default:
+		return -1;
+	}
+}
+
+/**
+ * virq_irq_line() - set the level of a GSI
+ * @chip: the chip
+ * @gsi: the GSI, below VIRQ_NR_GSIS
+ * @level: 0 or 1
+ *
+ * Return: the sum of the non-negative route statuses, or -1 if no route
+ * accepted the level (masked, ignored, or no route at all).
+ */
+int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level)
+{
+	const struct virq_routing *rt;
+	const u16 *index;
+	int r, ret = -1;
+	u32 i, end;
+
+	rcu_read_lock();
+	rt = rcu_dereference(chip->routing);
+	if (gsi < rt->nr_gsis) {
+		gsi = array_index_nospec(gsi, rt->nr_gsis);
+		index = virq_routing_index(rt);
+		end = index[gsi + 1];
+		for (i = index[gsi]; i < end; i++) {
+			r = virq_route_set(chip, &rt->entries[i], level);
+			if (r >= 0)
+				ret = (ret < 0 ? 0 : ret) + r;
+		}
+	}
+	rcu_read_unlock();
+	return ret;
+}

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virq internal interfaces: the chip object, the routing table, the device
+ * models (i8259 PIC pair) and the vCPU delivery primitives they share.
+ *
+ * Lock order (outer first):
+ *   chip->lock (mutex: vCPU creation, routing updates)
+ *     pic->lock (spinlock, irqsave: PIC registers and output line)
+ *       vcpu->lock (spinlock, irqsave: pending vectors, INTR request)
+ *         task siglock (inside send_sig(), kicks only)
+ * Routing readers hold only rcu_read_lock(). vCPU kicks (wake-ups and
+ * signals) are issued after the device lock is dropped.
+ */
+#ifndef VIRQ_INTERNAL_H
+#define VIRQ_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/virq.h>
+
+struct virq_chip;
+struct virq_vcpu;
+
+/* ---- MSI (msi.c) ---- */
+
+/* Delivery modes of the MSI data register (SDM vol. 3, 11.11.2). */
+#define VIRQ_DM_FIXED		0
+#define VIRQ_DM_LOWEST		1
+#define VIRQ_DM_SMI		2
+#define VIRQ_DM_NMI		4
+#define VIRQ_DM_INIT		5
+#define VIRQ_DM_EXTINT		7
+
+/* A decoded interrupt message, as a LAPIC bus would carry it. */
+struct virq_irq_msg {
+	u32 dest;		/* destination APIC ID or logical mask */
+	u8 vector;
+	u8 delivery_mode;	/* VIRQ_DM_* */
+	bool dest_logical;
+	bool redir_hint;
+	bool level_assert;	/* data bit 14 */
+	bool trigger_level;	/* data bit 15 */
+};
+
+int virq_msi_decode(u32 address_lo, u32 address_hi, u32 data, bool ids32,
+		    struct virq_irq_msg *msg);
+
+/* ---- routing (routing.c) ---- */
+
+struct virq_route {
+	u32 gsi;
+	u32 type;		/* VIRQ_IRQ_ROUTING_* */
+	union {
+		struct {
+			u32 irqchip;
+			u32 pin;
+		} irqchip;
+		struct {
+			struct virq_irq_msg msg;
+			bool valid;	/* address/data decoded */
+		} msi;
+	};
+};
+
+/*
+ * An immutable routing table. entries[] is sorted by GSI; the routes of
+ * GSI g are entries[index[g]] .. entries[index[g + 1] - 1] for
+ * g < nr_gsis, and GSIs from nr_gsis on have no route.
+ */
+struct virq_routing {
+	struct rcu_head rcu;
+	u32 nr;
+	u32 nr_gsis;
+	u16 *index;		/* nr_gsis + 1 entries */
+	struct virq_route entries[];
+};
+
+int virq_chip_config_check(const struct virq_chip_config *cfg);
+struct virq_routing *virq_routing_build(const struct virq_chip_config *cfg,
+					const struct virq_irq_routing_entry *ue,
+					u32 nr);
+struct virq_routing *virq_routing_default(const struct virq_chip_config *cfg);
+void virq_routing_free(struct virq_routing *rt);
+int virq_set_gsi_routing(struct virq_chip *chip,
+			 const struct virq_irq_routing_entry *ue, u32 nr);
+int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level);
+
+/* ---- i8259 PIC pair (i8259.c) ---- */
+
+struct virq_i8259 {
+	u8 last_irr;		/* input line levels seen last */
+	u8 irr;
+	u8 imr;
+	u8 isr;
+	u8 priority_add;	/* IR with the highest priority */
+	u8 irq_base;
+	u8 read_isr;
+	u8 poll;
+	u8 special_mask;
+	u8 init_state;
+	u8 auto_eoi;
+	u8 rotate_on_auto_eoi;
+	u8 sfnm;
+	u8 init4;
+	u8 elcr;
+	u8 elcr_mask;
+	u8 single;
+	u8 ltim;
+	u8 icw3;
+	u8 icw4;
+};
+
+struct virq_pic {
+	spinlock_t lock;	/* protects everything below */
+	struct virq_i8259 dev[2];	/* 0: master, 1: slave */
+	bool output;		/* master INT pin */
+	struct virq_vcpu *vcpu;	/* INT goes to this vCPU (the BSP), or NULL */
+};
+
+void virq_pic_init(struct virq_pic *pic);
+int virq_pic_set_irq(struct virq_pic *pic, unsigned int chip_no,
+		     unsigned int pin, int level);
+int virq_pic_intack(struct virq_pic *pic);
+bool virq_pic_output(struct virq_pic *pic);
+int virq_pic_read_acknowledge(struct virq_pic *pic, struct virq_vcpu *vcpu);
+void virq_pic_connect(struct virq_pic *pic, struct virq_vcpu *vcpu);
+int virq_pic_pio(struct virq_pic *pic, u16 port, bool write, u8 *data);
+bool virq_pic_claims(u16 port);
+int virq_pic_get_state(struct virq_pic *pic, unsigned int chip_no,
+		       struct virq_pic_state *st);
+int virq_pic_set_state(struct virq_pic *pic, unsigned int chip_no,
+		       const struct virq_pic_state *st);
+
+/* ---- vCPUs (vcpu.c) ---- */
+
+struct virq_vcpu {
+	struct virq_chip *chip;
+	u32 apic_id;
+	u32 index;
+	struct virq_vcpu_run *run;	/* the shared page */
+	struct page *run_page;
+	wait_queue_head_t wq;		/* VIRQ_VCPU_WAIT sleeps here */
+	spinlock_t lock;		/* irr, extint, sig_task, sig_no */
+	unsigned long irr[256 / BITS_PER_LONG];	/* MSI vectors pending */
+	bool extint;			/* the PIC's INT output is high */
+	struct task_struct *sig_task;	/* registered thread, or NULL */
+	int sig_no;
+};
+
+int virq_vcpu_create(struct virq_chip *chip, u32 apic_id);
+void virq_vcpu_free(struct virq_vcpu *vcpu);
+struct virq_vcpu *virq_vcpu_by_apic_id(struct virq_chip *chip, u32 apic_id);
+void virq_vcpu_request(struct virq_vcpu *vcpu, u32 bits);
+void virq_vcpu_kick(struct virq_vcpu *vcpu);
+void virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level);
+int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg);
+int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg);
+
+/* ---- the chip (chip.c) ---- */
+
+struct virq_chip {
+	struct kref ref;		/* chip fd + one per vCPU fd */
+	struct virq_chip_config cfg;
+	struct mutex lock;		/* vCPU creation, routing updates */
+	struct virq_routing __rcu *routing;
+	struct virq_pic *pic;		/* NULL without VIRQ_CHIP_PIC */
+	u32 nr_vcpus;			/* published with release semantics */
+	struct virq_vcpu **vcpus;	/* cfg.max_vcpus slots */
+};
+
+void virq_chip_put(struct virq_chip *chip);
+int virq_create_chip(const struct virq_chip_config __user *ucfg);
+
+static inline u32 virq_chip_nr_vcpus(struct virq_chip *chip)
+{
+	return smp_load_acquire(&chip->nr_vcpus);
+}
+
+#endif /* VIRQ_INTERNAL_H */

@@ -1,0 +1,157 @@
+#!/bin/bash
+# The virq test run (`make check`, `make bench`, `make demo`).
+#
+# For each kernel flavour: build (or reuse) the test kernel, build virq.ko
+# and virq_kunit.ko against it (W=1, must be warning-free), build the static
+# selftests and tools, pack an initramfs, boot it under QEMU and parse the
+# results strictly. Static checks (checkpatch, sparse, a compile against
+# Debian's 6.1 headers) count as tests too. Ends with "N passed, N failed"
+# and exits non-zero if anything failed.
+#
+# Usage: check.sh [check|bench|demo]
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-check}
+B=$VIRQ_TOP/build
+passed=0
+failed=0
+failures=()
+
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); failures+=("$1"); log "FAIL: $1"; }
+
+"$VIRQ_TOP/testing/deps.sh"
+src=$(src_dir)
+
+# Build the module sources in a copy, so builds for several kernels never
+# share object files with each other or with the source tree.
+build_module() {
+	local kdir=$1 dir=$2 logf=$2.log extra=${3:-}
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -r "$VIRQ_TOP"/Kbuild "$VIRQ_TOP"/irqchip "$VIRQ_TOP"/kunit \
+		"$VIRQ_TOP"/uapi "$dir/"
+	# shellcheck disable=SC2086
+	make -C "$kdir" M="$dir" W=1 $extra -j"$VIRQ_JOBS" modules >"$logf" 2>&1
+}
+
+build_user() {
+	log "building selftests and tools"
+	make -s -C "$VIRQ_TOP/selftests" OUT="$B/user/tests" KSRC="$src" \
+		>"$B/user-selftests.log" 2>&1 &&
+	make -s -C "$VIRQ_TOP/tools" OUT="$B/user/tools" \
+		>"$B/user-tools.log" 2>&1
+}
+
+static_checks() {
+	local files
+	files=$(cd "$VIRQ_TOP" && ls irqchip/*.[ch] kunit/*.c uapi/linux/*.h)
+	# shellcheck disable=SC2086
+	if (cd "$VIRQ_TOP" && perl "$src/scripts/checkpatch.pl" --strict \
+		--no-tree --quiet --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f $files) >"$B/checkpatch.log" 2>&1; then
+		pass
+	else
+		cat "$B/checkpatch.log" >&2
+		fail "checkpatch --strict"
+	fi
+
+	local hdr
+	hdr=$(ls -d /usr/src/linux-headers-6.1*-amd64 2>/dev/null | sort -V | tail -n1)
+	if [ -z "$hdr" ]; then
+		fail "compile against 6.1 headers: linux-headers-amd64 missing"
+	elif build_module "$hdr" "$B/compat-6.1/mod" &&
+	     ! grep -q 'warning:' "$B/compat-6.1/mod.log"; then
+		pass
+	else
+		tail -n 30 "$B/compat-6.1/mod.log" >&2
+		fail "compile against $(basename "$hdr")"
+	fi
+
+	if printf '#include <linux/virq.h>\nint main(void) { return sizeof(struct virq_irq_routing_entry) != 48; }\n' |
+	   gcc -Wall -Werror -I"$VIRQ_TOP/uapi" -x c -c -o /dev/null - 2>"$B/uapi.log"; then
+		pass
+	else
+		cat "$B/uapi.log" >&2
+		fail "uapi header compiles standalone"
+	fi
+}
+
+run_flavour() {
+	local f=$1 kdir out timeout
+	kdir=$("$VIRQ_TOP/testing/kernel.sh" "$f") || { fail "$f: kernel build"; return; }
+	out=$B/$f
+	mkdir -p "$out"
+
+	log "$f: building virq.ko (W=1, sparse)"
+	if build_module "$kdir" "$out/mod" "C=2 CHECK=sparse"; then
+		if grep -E 'warning:|error:' "$out/mod.log" >&2; then
+			fail "$f: module build is not warning-free (W=1, sparse)"
+		else
+			pass
+		fi
+	else
+		tail -n 30 "$out/mod.log" >&2
+		fail "$f: module build"
+		return
+	fi
+
+	"$VIRQ_TOP/testing/initramfs.sh" "$out/initramfs.cpio.gz" \
+		"$out/mod" "$B/user" || { fail "$f: initramfs"; return; }
+
+	case "$f" in base) timeout=600 ;; *) timeout=1500 ;; esac
+	log "$f: booting the test VM ($mode, limit ${timeout}s)"
+	local start rc=0
+	start=$(date +%s)
+	"$VIRQ_TOP/testing/run-vm.sh" "$kdir/arch/x86/boot/bzImage" \
+		"$out/initramfs.cpio.gz" "$mode" "$timeout" "$out" || rc=$?
+	log "$f: VM exited ($rc) after $(( $(date +%s) - start ))s"
+
+	if [ "$mode" != check ]; then
+		tr -d '\r' <"$out/results.log"
+		grep -q "^VIRQ-$(echo "$mode" | tr a-z A-Z) rc=0" "$out/results.log" &&
+			pass || fail "$f: $mode"
+		return
+	fi
+
+	local suites progs res p fl
+	suites=$(grep -ho '\.name = "virq[a-z0-9_]*"' "$VIRQ_TOP"/kunit/*.c |
+		 sed 's/.*"\(.*\)"/\1/' | paste -sd, -)
+	progs=$(make -s -C "$VIRQ_TOP/selftests" list-progs)
+	res=$(python3 "$VIRQ_TOP/testing/parse.py" --flavour "$f" \
+		--results "$out/results.log" --console "$out/console.log" \
+		--suites "$suites" --selftests "$progs" --bench)
+	echo "$res" | grep -v '^COUNTS' >&2 || true
+	read -r _ p fl <<<"$(echo "$res" | grep '^COUNTS')"
+	passed=$((passed + p))
+	failed=$((failed + fl))
+	log "$f: $p passed, $fl failed"
+	[ "$fl" = 0 ] || failures+=("$f: $fl failed (see $out/results.log, $out/console.log)")
+}
+
+mkdir -p "$B"
+start_all=$(date +%s)
+if build_user; then
+	pass
+else
+	cat "$B"/user-*.log >&2
+	fail "selftests/tools build"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+
+if [ "$mode" = check ]; then
+	static_checks
+	for f in $VIRQ_FLAVOURS; do
+		run_flavour "$f"
+	done
+else
+	run_flavour base
+fi
+
+log "total time $(( $(date +%s) - start_all ))s"
+for x in "${failures[@]}"; do
+	log "failed: $x"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Build the test VM's initramfs.
+# Usage: initramfs.sh OUT.cpio.gz MODDIR USERDIR
+#   MODDIR: holds virq.ko (and virq_kunit.ko); USERDIR: tests/ and tools/
+. "$(dirname "$0")/lib.sh"
+
+out=${1:?out} moddir=${2:?moddir} userdir=${3:?userdir}
+bb=$(command -v busybox || true)
+[ -n "$bb" ] || die "busybox missing (apt-get install busybox-static)"
+file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
+	die "$bb is not static (apt-get install busybox-static)"
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,tests,tools}
+cp "$bb" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "$VIRQ_TOP/testing/init" "$root/init"
+chmod +x "$root/init"
+cp "$moddir"/*.ko "$root/lib/modules/"
+[ -d "$userdir/tests" ] && cp "$userdir"/tests/* "$root/tests/"
+[ -d "$userdir/tools" ] && cp "$userdir"/tools/* "$root/tools/"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

@@ -1,0 +1,60 @@
+#!/bin/bash
+# Build (or reuse from the cache) the test kernel of one flavour.
+# Usage: testing/kernel.sh FLAVOUR   -- prints the kernel build directory.
+. "$(dirname "$0")/lib.sh"
+
+flavour=${1:?usage: kernel.sh FLAVOUR}
+[ -f "$VIRQ_TOP/testing/config/$flavour.config" ] || die "no flavour $flavour"
+out=$(kernel_dir "$flavour")
+
+if [ -f "$out/.virq-built" ]; then
+	log "kernel $flavour: cached in $out"
+	echo "$out"
+	exit 0
+fi
+
+src=$(src_dir)
+if [ ! -f "$src/.virq-unpacked" ]; then
+	[ -f "$VIRQ_SRC_TAR" ] || die "$VIRQ_SRC_TAR missing (run testing/deps.sh)"
+	log "unpacking $VIRQ_SRC_TAR"
+	rm -rf "$(dirname "$src")"
+	mkdir -p "$(dirname "$src")"
+	tar -C "$(dirname "$src")" -xf "$VIRQ_SRC_TAR"
+	touch "$src/.virq-unpacked"
+fi
+
+log "kernel $flavour: configuring in $out"
+mkdir -p "$out"
+mapfile -t frags < <(fragments "$flavour")
+make -s -C "$src" O="$out" tinyconfig >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+	"${frags[@]}" >"$out/merge.log"
+make -s -C "$src" O="$out" olddefconfig >/dev/null
+
+# Every option a fragment asks for must have survived olddefconfig.
+missing=0
+for frag in "${frags[@]}"; do
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=n) want="# ${line%=n} is not set" ;;
+		CONFIG_*) want=$line ;;
+		*) continue ;;
+		esac
+		if ! grep -qxF "$want" "$out/.config"; then
+			if [ "${want#\# }" != "$want" ] && ! grep -q "^${line%=n}=" "$out/.config"; then
+				continue
+			fi
+			log "config: '$line' did not survive (have: $(grep "${line%%=*}[= ]" "$out/.config" || echo absent))"
+			missing=1
+		fi
+	done <"$frag"
+done
+[ $missing = 0 ] || die "kernel $flavour: config fragment not satisfied"
+
+log "kernel $flavour: building (-j$VIRQ_JOBS, a few minutes the first time)"
+start=$(date +%s)
+make -s -C "$src" O="$out" -j"$VIRQ_JOBS" bzImage modules >"$out/build.log" 2>&1 ||
+	{ tail -n 40 "$out/build.log" >&2; die "kernel $flavour: build failed"; }
+touch "$out/.virq-built"
+log "kernel $flavour: built in $(( $(date +%s) - start ))s"
+echo "$out"

@@ -1,0 +1,40 @@
+# shellcheck shell=bash
+# Common settings for the virq test harness. Sourced, not run.
+
+set -euo pipefail
+
+VIRQ_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VIRQ_CACHE=${VIRQ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virq}
+VIRQ_SRC_PKG=linux-source-6.12
+VIRQ_SRC_TAR=/usr/src/$VIRQ_SRC_PKG.tar.xz
+VIRQ_JOBS=${VIRQ_JOBS:-2}
+VIRQ_FLAVOURS=${VIRQ_FLAVOURS:-base debug}
+
+log() { printf '[virq %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Version string of the installed kernel source package.
+src_version() {
+	dpkg-query -W -f='${Version}' "$VIRQ_SRC_PKG" 2>/dev/null ||
+		die "$VIRQ_SRC_PKG is not installed (run testing/deps.sh)"
+}
+
+# Directory holding the unpacked kernel source (shared by every flavour).
+src_dir() {
+	echo "$VIRQ_CACHE/src-$(src_version)/$VIRQ_SRC_PKG"
+}
+
+# Config fragments for a flavour: base first, then the flavour's own.
+fragments() {
+	local f=$1
+	echo "$VIRQ_TOP/testing/config/base.config"
+	[ "$f" = base ] || echo "$VIRQ_TOP/testing/config/$f.config"
+}
+
+# Build directory of a flavour: keyed by source version and fragments.
+kernel_dir() {
+	local f=$1 h
+	# shellcheck disable=SC2046
+	h=$( { src_version; cat $(fragments "$f"); } | sha256sum | cut -c1-16)
+	echo "$VIRQ_CACHE/$f-$h"
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Strict parser of one test-VM run.
+
+Reads the results channel (ttyS1: KUnit debugfs results, selftest TAP,
+markers written by testing/init) and the kernel console (ttyS0), and counts
+every expected result. A suite or program that did not run, a result the
+plan promised but that never came, a skip, a VM that never finished, and
+every kernel splat count as failures.
+
+Prints one line per failure and a last line "COUNTS <passed> <failed>".
+"""
+import argparse
+import re
+import sys
+
+# Kernel log lines that fail the run wherever they appear.
+SPLATS = [
+    r"BUG:", r"WARNING:", r"KASAN", r"UBSAN", r"KCSAN",
+    r"Oops", r"Kernel panic", r"general protection fault",
+    r"possible recursive locking", r"possible circular locking",
+    r"inconsistent lock state", r"suspicious RCU usage",
+    r"lock held when returning to user space",
+    r"sleeping function called from invalid context",
+    r"INFO: task .* blocked", r"unreferenced object",
+    r"Call Trace:",
+]
+SPLAT_RE = re.compile("|".join(SPLATS))
+
+TAP_RESULT = re.compile(r"^(ok|not ok) (\d+)(?: (.*?))?(?:\s+#\s*(.*))?$")
+
+
+class Counter:
+    def __init__(self, flavour):
+        self.flavour = flavour
+        self.passed = 0
+        self.failed = 0
+
+    def ok(self, name):
+        self.passed += 1
+
+    def fail(self, name, why):
+        self.failed += 1
+        print(f"FAIL [{self.flavour}] {name}: {why}")
+
+
+def sections(lines, begin, end):
+    """Yield (name, body lines, end line) for BEGIN/END marked sections."""
+    cur = None
+    body = []
+    for line in lines:
+        if line.startswith(begin + " "):
+            cur = line[len(begin) + 1:].strip()
+            body = []
+        elif cur is not None and line.startswith(end + " "):
+            yield cur, body, line
+            cur = None
+        elif cur is not None:
+            body.append(line)
+    if cur is not None:
+        yield cur, body, None
+
+
+def tap_results(body, indent):
+    """Plan and results of the TAP document at this indentation."""
+    plan = None
+    results = []
+    for line in body:
+        if not line.startswith(indent) or line[len(indent):len(indent) + 1] == " ":
+            continue
+        text = line[len(indent):].rstrip()
+        m = re.match(r"^1\.\.(\d+)", text)
+        if m and plan is None:
+            plan = int(m.group(1))
+            continue
+        m = TAP_RESULT.match(text)
+        if m:
+            results.append((m.group(1) == "ok", int(m.group(2)),
+                            (m.group(3) or "").strip(), m.group(4) or ""))
+    return plan, results
+
+
+def check_doc(c, prefix, plan, results):
+    if plan is None:
+        c.fail(prefix, "no TAP plan")
+        return
+    seen = set()
+    for ok, num, name, directive in results:
+        full = f"{prefix}.{name or num}"
+        seen.add(num)
+        if directive.upper().startswith("SKIP"):
+            c.fail(full, f"skipped ({directive}): a test that did not run")
+        elif ok:
+            c.ok(full)
+        else:
+            c.fail(full, "not ok")
+    for num in range(1, plan + 1):
+        if num not in seen:
+            c.fail(f"{prefix}.#{num}", "planned but no result")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--flavour", required=True)
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--console", required=True)
+    ap.add_argument("--suites", default="", help="expected KUnit suites")
+    ap.add_argument("--selftests", default="", help="expected programs")
+    ap.add_argument("--bench", action="store_true", help="expect a bench run")
+    a = ap.parse_args()
+    c = Counter(a.flavour)
+
+    try:
+        lines = open(a.results, errors="replace").read().splitlines()
+    except OSError:
+        lines = []
+    try:
+        console = open(a.console, errors="replace").read().splitlines()
+    except OSError:
+        console = []
+    lines = [l.rstrip("\r") for l in lines]
+
+    def marker(prefix):
+        for line in lines:
+            if line.startswith(prefix):
+                return line
+        return None
+
+    for name, pfx in (("module load", "VIRQ-INSMOD rc="),
+                      ("kunit module load", "VIRQ-INSMOD-KUNIT rc="),
+                      ("module unload", "VIRQ-RMMOD rc=")):
+        m = marker(pfx)
+        if m is None:
+            c.fail(name, "did not happen")
+        elif m != pfx + "0":
+            c.fail(name, m)
+        else:
+            c.ok(name)
+
+    # KUnit: each suite's debugfs results, a nested KTAP document.
+    got = {}
+    for name, body, _ in sections(lines, "BEGIN-KUNIT", "END-KUNIT"):
+        got[name] = body
+    for suite in filter(None, a.suites.split(",")):
+        body = got.pop(suite, None)
+        if body is None:
+            c.fail(f"kunit.{suite}", "suite did not run")
+            continue
+        plan, results = tap_results(body, "    ")
+        check_doc(c, f"kunit.{suite}", plan, results)
+        top_plan, top = tap_results(body, "")
+        if not top or not top[0][0]:
+            c.fail(f"kunit.{suite}", "suite result is not ok")
+    for suite in got:
+        c.fail(f"kunit.{suite}", "unexpected suite (add it to the list)")
+
+    # Selftests: one TAP document per program, and its exit code.
+    got = {}
+    for name, body, end in sections(lines, "BEGIN-SELFTEST", "END-SELFTEST"):
+        got[name] = (body, end)
+    for prog in filter(None, a.selftests.split(",")):
+        if prog not in got:
+            c.fail(f"selftest.{prog}", "did not run")
+            continue
+        body, end = got.pop(prog)
+        plan, results = tap_results(body, "")
+        check_doc(c, f"selftest.{prog}", plan, results)
+        if end is None:
+            c.fail(f"selftest.{prog}", "did not finish")
+        elif not end.endswith(" rc=0") and all(r[0] for r in results):
+            c.fail(f"selftest.{prog}", f"exit status: {end}")
+    for prog in got:
+        c.fail(f"selftest.{prog}", "unexpected program (add it to the list)")
+
+    if a.bench:
+        m = marker("END-BENCH rc=")
+        if m == "END-BENCH rc=0":
+            c.ok("bench smoke run")
+        else:
+            c.fail("bench smoke run", m or "did not run")
+
+    for name, body, _ in sections(lines, "BEGIN-KMEMLEAK", "END-KMEMLEAK"):
+        leaks = [l for l in body if "unreferenced object" in l]
+        if leaks:
+            c.fail("kmemleak", f"{len(leaks)} leak(s): {leaks[0]}")
+        else:
+            c.ok("kmemleak")
+
+    splats = [l for l in console if SPLAT_RE.search(l)]
+    if splats:
+        for l in splats[:20]:
+            c.fail("kernel log", l.strip())
+    else:
+        c.ok("kernel log clean")
+
+    if marker("VIRQ-DONE") is None:
+        c.fail("vm", "the run did not finish (crash or timeout)")
+    else:
+        c.ok("vm finished")
+
+    print(f"COUNTS {c.passed} {c.failed}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

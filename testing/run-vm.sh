@@ -1,0 +1,24 @@
+#!/bin/bash
+# Boot a test kernel with an initramfs under QEMU (TCG, never /dev/kvm).
+# Usage: run-vm.sh BZIMAGE INITRAMFS MODE TIMEOUT OUTDIR
+#   writes OUTDIR/console.log (ttyS0, the kernel) and OUTDIR/results.log
+#   (ttyS1, the tests).
+. "$(dirname "$0")/lib.sh"
+
+kernel=${1:?bzImage} initrd=${2:?initramfs} mode=${3:?mode}
+limit=${4:?timeout} outdir=${5:?outdir}
+mkdir -p "$outdir"
+rm -f "$outdir/console.log" "$outdir/results.log"
+bios=()
+[ -f /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
+
+rc=0
+timeout -k 10 "$limit" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp "${VIRQ_SMP:-2}" -m 1G \
+	-nodefaults -display none -no-reboot "${bios[@]}" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 oops=panic virq.mode=$mode ${VIRQ_APPEND:-}" \
+	-serial "file:$outdir/console.log" -serial "file:$outdir/results.log" \
+	</dev/null || rc=$?
+[ $rc = 124 ] && log "VM timed out after ${limit}s"
+exit $rc

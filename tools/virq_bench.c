@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virq_bench: the cost of virq's hot paths as ratios against a baseline
+ * measured in the same run, so that the figures mean the same on a fast
+ * host, a slow one and under TCG. Each ratio is the median over several
+ * repetitions, reported with its spread (min..max).
+ *
+ *   irq_line      VIRQ_IRQ_LINE (ISA GSI 4 -> PIC) / VIRQ_NOP, same chip fd
+ *   signal_msi    VIRQ_SIGNAL_MSI (fixed, physical) / VIRQ_NOP
+ *   wake p50/p99  VIRQ_IRQ_LINE on one CPU -> vCPU thread on another holding
+ *                 the vector (VIRQ_VCPU_WAIT with VIRQ_WAIT_ACK)
+ *                 / eventfd write -> blocked read() wake, same two CPUs
+ *   poll p50      VIRQ_IRQ_LINE -> a vCPU thread polling the run page's
+ *                 request word / a store to a shared word seen by the
+ *                 same polling thread (the memory-only floor)
+ *
+ * Prints a table and one JSON object. --quick: few iterations, a smoke
+ * run for `make check` (no figures are judged there).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/virq.h>
+
+#define REPS 7
+
+static int quick;
+static int chip, vcpu;
+static struct virq_vcpu_run *run;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "virq_bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu % sysconf(_SC_NPROCESSORS_ONLN), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t pct(uint64_t *v, int n, int p)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[(long)(n - 1) * p / 100];
+}
+
+static void outb(uint16_t port, uint8_t v)
+{
+	struct virq_io io = { .space = VIRQ_IO_PIO, .len = 1, .addr = port,
+			      .data = v, .write = 1 };
+
+	if (ioctl(chip, VIRQ_IO, &io))
+		die("VIRQ_IO");
+}
+
+static void line(uint32_t gsi, uint32_t level)
+{
+	struct virq_irq_level il = { .irq = gsi, .level = level };
+
+	if (ioctl(chip, VIRQ_IRQ_LINE, &il))
+		die("VIRQ_IRQ_LINE");
+}
+
+/* ---- syscall cost ratios ---- */
+
+static double per_call_ns(unsigned long cmd, void *arg, int n)
+{
+	uint64_t t0 = now_ns();
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ioctl(chip, cmd, arg) < 0)
+			die("ioctl");
+	return (double)(now_ns() - t0) / n;
+}
+
+static double ratio_irq_line(int n)
+{
+	struct virq_irq_level hi = { .irq = 4, .level = 1 };
+	double nop = per_call_ns(VIRQ_NOP, NULL, n);
+	double l = per_call_ns(VIRQ_IRQ_LINE, &hi, n);
+
+	return l / nop;
+}
+
+static double ratio_signal_msi(int n)
+{
+	struct virq_msi msi = { .address_lo = 0xfee00000, .data = 0x41 };
+	double nop = per_call_ns(VIRQ_NOP, NULL, n);
+	double m = per_call_ns(VIRQ_SIGNAL_MSI, &msi, n);
+
+	return m / nop;
+}
+
+/* ---- wake latency: virq vs eventfd ---- */
+
+/* Handshake: the waiter bumps armed before it sleeps, done after. */
+static atomic_int armed, done;
+static uint64_t t_send;
+static uint64_t *lat;
+static int lat_n;
+static int efd;
+
+static void *virq_waiter(void *arg)
+{
+	int i, v;
+
+	pin(1);
+	for (i = 0; i < lat_n; i++) {
+		struct virq_vcpu_wait w = { .timeout_ns = -1,
+					    .flags = VIRQ_WAIT_ACK };
+
+		v = ioctl(vcpu, VIRQ_VCPU_WAIT, &w);
+		lat[i] = now_ns() - t_send;
+		if (v != 0x34)
+			die("unexpected vector");
+		outb(0x20, 0x20);	/* EOI, as the guest would */
+		atomic_fetch_add(&done, 1);
+	}
+	return NULL;
+}
+
+static void *eventfd_waiter(void *arg)
+{
+	uint64_t val;
+	int i;
+
+	pin(1);
+	for (i = 0; i < lat_n; i++) {
+		atomic_fetch_add(&armed, 1);
+		if (read(efd, &val, sizeof(val)) != sizeof(val))
+			die("eventfd read");
+		lat[i] = now_ns() - t_send;
+		atomic_fetch_add(&done, 1);
+	}
+	return NULL;
+}
+
+static void wake_run(int use_virq, int n, uint64_t *p50, uint64_t *p99)
+{
+	pthread_t t;
+	int i;
+
+	lat_n = n;
+	lat = calloc(n, sizeof(*lat));
+	atomic_store(&armed, 0);
+	atomic_store(&done, 0);
+	pthread_create(&t, NULL, use_virq ? virq_waiter : eventfd_waiter,
+		       NULL);
+	pin(0);
+	for (i = 0; i < n; i++) {
+		/* Wait until the other thread sleeps, then wake it. */
+		if (use_virq) {
+			while (__atomic_load_n(&run->mode, __ATOMIC_ACQUIRE) !=
+			       VIRQ_MODE_HALTED)
+				sched_yield();
+		} else {
+			while (atomic_load(&armed) != i + 1)
+				sched_yield();
+		}
+		usleep(50);	/* let it reach schedule() */
+		t_send = now_ns();
+		if (use_virq) {
+			line(4, 1);
+		} else {
+			uint64_t one = 1;
+
+			if (write(efd, &one, sizeof(one)) != sizeof(one))
+				die("eventfd write");
+		}
+		while (atomic_load(&done) != i + 1)
+			sched_yield();
+		if (use_virq)
+			line(4, 0);
+	}
+	pthread_join(t, NULL);
+	*p50 = pct(lat, n, 50);
+	*p99 = pct(lat, n, 99);
+	free(lat);
+}
+
+/* ---- polling vCPU: request bit vs a plain shared word ---- */
+
+static atomic_int flag;
+
+static void *poller(void *arg)
+{
+	int use_virq = *(int *)arg, i;
+
+	pin(1);
+	for (i = 0; i < lat_n; i++) {
+		atomic_fetch_add(&armed, 1);
+		if (use_virq) {
+			while (!(__atomic_load_n(&run->requests,
+						 __ATOMIC_ACQUIRE) &
+				 VIRQ_REQ_INTR))
+				;
+		} else {
+			while (!atomic_load(&flag))
+				;
+		}
+		lat[i] = now_ns() - t_send;
+		if (use_virq) {
+			if (ioctl(vcpu, VIRQ_VCPU_ACK, 0) != 0x34)
+				die("poll ack");
+			outb(0x20, 0x20);
+		}
+		atomic_store(&flag, 0);
+		atomic_fetch_add(&done, 1);
+	}
+	return NULL;
+}
+
+static uint64_t poll_run(int use_virq, int n)
+{
+	pthread_t t;
+	uint64_t p50;
+	int i;
+
+	lat_n = n;
+	lat = calloc(n, sizeof(*lat));
+	atomic_store(&armed, 0);
+	atomic_store(&done, 0);
+	pthread_create(&t, NULL, poller, &use_virq);
+	pin(0);
+	for (i = 0; i < n; i++) {
+		while (atomic_load(&armed) != i + 1)
+			;
+		t_send = now_ns();
+		if (use_virq)
+			line(4, 1);
+		else
+			atomic_store(&flag, 1);
+		while (atomic_load(&done) != i + 1)
+			;
+		if (use_virq)
+			line(4, 0);
+	}
+	pthread_join(t, NULL);
+	p50 = pct(lat, n, 50);
+	free(lat);
+	return p50;
+}
+
+struct figure {
+	const char *name;
+	double v[REPS];
+	double med, lo, hi;
+	double target;
+};
+
+static void summarize(struct figure *f, int reps)
+{
+	qsort(f->v, reps, sizeof(double), cmp_dbl);
+	f->med = f->v[reps / 2];
+	f->lo = f->v[0];
+	f->hi = f->v[reps - 1];
+}
+
+int main(int argc, char **argv)
+{
+	struct virq_chip_config cfg = { .flags = VIRQ_CHIP_PIC, .max_vcpus = 1 };
+	struct figure fig[] = {
+		{ .name = "irq_line_over_nop", .target = 1.5 },
+		{ .name = "signal_msi_over_nop", .target = 1.3 },
+		{ .name = "wake_p50_over_eventfd", .target = 1.1 },
+		{ .name = "wake_p99_over_eventfd", .target = 0 },
+		{ .name = "poll_p50_over_shared_word", .target = 0 },
+	};
+	int nfig = sizeof(fig) / sizeof(fig[0]);
+	int reps, calls, wakes, r, i, dev;
+	uint64_t v50, v99, e50, e99, p_virq, p_mem;
+	const char *dev_path = "/dev/virq";
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--quick"))
+			quick = 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	reps = quick ? 3 : REPS;
+	calls = quick ? 2000 : 200000;
+	wakes = quick ? 50 : 2000;
+
+	dev = open(dev_path, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		die("open /dev/virq");
+	chip = ioctl(dev, VIRQ_CREATE_CHIP, &cfg);
+	if (chip < 0)
+		die("VIRQ_CREATE_CHIP");
+	vcpu = ioctl(chip, VIRQ_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		die("VIRQ_CREATE_VCPU");
+	run = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED)
+		die("mmap");
+	efd = eventfd(0, EFD_CLOEXEC);
+	if (efd < 0)
+		die("eventfd");
+	/* Linux's PIC init; IRQ 4 unmasked, vectors 0x30.. */
+	outb(0x20, 0x11); outb(0x21, 0x30); outb(0x21, 0x04); outb(0x21, 0x01);
+	outb(0xa0, 0x11); outb(0xa1, 0x38); outb(0xa1, 0x02); outb(0xa1, 0x01);
+
+	for (r = 0; r < reps; r++) {
+		fprintf(stderr, "# rep %d: syscalls\n", r);
+		fig[0].v[r] = ratio_irq_line(calls);
+		line(4, 0);
+		while (ioctl(vcpu, VIRQ_VCPU_ACK, 0) >= 0)
+			outb(0x20, 0x20);
+		fig[1].v[r] = ratio_signal_msi(calls);
+		while (ioctl(vcpu, VIRQ_VCPU_ACK, 0) >= 0)
+			;
+		fprintf(stderr, "# rep %d: wake\n", r);
+		wake_run(1, wakes, &v50, &v99);
+		wake_run(0, wakes, &e50, &e99);
+		fig[2].v[r] = (double)v50 / e50;
+		fig[3].v[r] = (double)v99 / e99;
+		fprintf(stderr, "# rep %d: poll\n", r);
+		p_virq = poll_run(1, wakes);
+		p_mem = poll_run(0, wakes);
+		fig[4].v[r] = (double)p_virq / (p_mem ? p_mem : 1);
+		if (r == 0)
+			printf("# rep 0 absolute: wake p50 virq %llu ns, eventfd %llu ns; poll p50 virq %llu ns, memory %llu ns\n",
+			       (unsigned long long)v50, (unsigned long long)e50,
+			       (unsigned long long)p_virq,
+			       (unsigned long long)p_mem);
+	}
+
+	printf("%-28s %8s %18s %8s\n", "figure", "median", "spread", "target");
+	for (i = 0; i < nfig; i++) {
+		char tgt[16] = "-";
+
+		summarize(&fig[i], reps);
+		if (fig[i].target)
+			snprintf(tgt, sizeof(tgt), "<= %.1f", fig[i].target);
+		printf("%-28s %8.2f %8.2f..%-8.2f %8s\n", fig[i].name,
+		       fig[i].med, fig[i].lo, fig[i].hi, tgt);
+	}
+	printf("{\"reps\": %d, \"calls\": %d, \"wakes\": %d", reps, calls,
+	       wakes);
+	for (i = 0; i < nfig; i++)
+		printf(", \"%s\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}",
+		       fig[i].name, fig[i].med, fig[i].lo, fig[i].hi);
+	printf("}\n");
+	return 0;
+}

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * virq: x86 interrupt controllers for userspace VMMs.
+ *
+ * The complete userspace ABI of /dev/virq, its chip file descriptors and
+ * its vCPU file descriptors. Shapes mirror KVM's (struct kvm_irq_routing,
+ * struct kvm_irq_level, struct kvm_msi, struct kvm_irqchip) so that a VMM
+ * written against KVM ports with a prefix change. Only fixed-size types
+ * are used and every structure is padded explicitly so that 32-bit and
+ * 64-bit userspace see the same layout. Documentation/api.rst describes
+ * every ioctl, its arguments and its errors.
+ */
+#ifndef _UAPI_LINUX_VIRQ_H
+#define _UAPI_LINUX_VIRQ_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define VIRQ_API_VERSION	1
+
+#define VIRQIO			0xAF
+
+/* Limits. */
+#define VIRQ_MAX_IOAPICS	8
+#define VIRQ_IOAPIC_NUM_PINS	24
+#define VIRQ_PIC_NUM_PINS	8
+#define VIRQ_MAX_VCPUS		1024
+#define VIRQ_NR_GSIS		4096	/* GSIs are 0 .. VIRQ_NR_GSIS - 1 */
+#define VIRQ_MAX_ROUTES		4096	/* entries in one routing table */
+
+/*
+ * Extensions reported by VIRQ_CHECK_EXTENSION (> 0: supported, the value
+ * may carry a number; 0: not supported).
+ */
+#define VIRQ_CAP_PIC		1	/* chips with VIRQ_CHIP_PIC */
+#define VIRQ_CAP_IOAPIC		2	/* chips with VIRQ_CHIP_IOAPIC */
+#define VIRQ_CAP_LAPIC		3	/* chips with VIRQ_CHIP_LAPIC */
+#define VIRQ_CAP_MAX_VCPUS	4	/* returns VIRQ_MAX_VCPUS */
+#define VIRQ_CAP_MAX_ROUTES	5	/* returns VIRQ_MAX_ROUTES */
+#define VIRQ_CAP_NR_GSIS	6	/* returns VIRQ_NR_GSIS */
+#define VIRQ_CAP_MSI_32BIT_IDS	7	/* VIRQ_CHIP_32BIT_IDS */
+#define VIRQ_CAP_IRQ_ROUTING	8	/* VIRQ_SET_GSI_ROUTING */
+#define VIRQ_CAP_SIGNAL_MSI	9	/* VIRQ_SIGNAL_MSI */
+#define VIRQ_CAP_VCPU_RUN_PAGE	10	/* mmap of a vCPU fd */
+
+/* struct virq_chip_config.flags */
+#define VIRQ_CHIP_PIC		(1U << 0)	/* 8259A master + slave */
+#define VIRQ_CHIP_IOAPIC	(1U << 1)	/* nr_ioapics IOAPICs */
+#define VIRQ_CHIP_LAPIC		(1U << 2)	/* a local APIC per vCPU */
+#define VIRQ_CHIP_32BIT_IDS	(1U << 3)	/* MSI address_hi carries dest 31:8 */
+
+/* Argument of VIRQ_CREATE_CHIP. */
+struct virq_chip_config {
+	__u32 flags;
+	__u32 nr_ioapics;	/* 0 without VIRQ_CHIP_IOAPIC, else 1..MAX */
+	__u32 max_vcpus;	/* 1 .. VIRQ_MAX_VCPUS */
+	__u32 pad;		/* must be 0 */
+	/* GSI of pin 0 of each IOAPIC; [0] must be 0, unused entries 0. */
+	__u32 ioapic_gsi_base[VIRQ_MAX_IOAPICS];
+	__u32 reserved[8];	/* must be 0 */
+};
+
+/* ioctls on /dev/virq */
+#define VIRQ_GET_API_VERSION	_IO(VIRQIO, 0x80)
+#define VIRQ_CHECK_EXTENSION	_IO(VIRQIO, 0x81)
+#define VIRQ_CREATE_CHIP	_IOW(VIRQIO, 0x82, struct virq_chip_config)
+
+/* Routing: the irqchip numbers of struct virq_irq_routing_irqchip. */
+#define VIRQ_IRQCHIP_PIC_MASTER	0
+#define VIRQ_IRQCHIP_PIC_SLAVE	1
+#define VIRQ_IRQCHIP_IOAPIC(n)	(2 + (n))	/* IOAPIC n, 0-based */
+
+struct virq_irq_routing_irqchip {
+	__u32 irqchip;
+	__u32 pin;
+};
+
+struct virq_irq_routing_msi {
+	__u32 address_lo;
+	__u32 address_hi;
+	__u32 data;
+	__u32 devid;	/* valid with VIRQ_MSI_VALID_DEVID */
+};
+
+/* struct virq_irq_routing_entry.type */
+#define VIRQ_IRQ_ROUTING_IRQCHIP	1
+#define VIRQ_IRQ_ROUTING_MSI		2
+
+/* struct virq_irq_routing_entry.flags and struct virq_msi.flags */
+#define VIRQ_MSI_VALID_DEVID		(1U << 0)
+
+struct virq_irq_routing_entry {
+	__u32 gsi;
+	__u32 type;
+	__u32 flags;
+	__u32 pad;
+	union {
+		struct virq_irq_routing_irqchip irqchip;
+		struct virq_irq_routing_msi msi;
+		__u32 pad[8];
+	} u;
+};
+
+struct virq_irq_routing {
+	__u32 nr;
+	__u32 flags;	/* must be 0 */
+	struct virq_irq_routing_entry entries[];
+};
+
+/* Argument of VIRQ_IRQ_LINE and VIRQ_IRQ_LINE_STATUS. */
+struct virq_irq_level {
+	union {
+		__u32 irq;	/* in: the GSI */
+		__s32 status;	/* out (_STATUS): >0 CPUs, 0 coalesced, <0 ignored */
+	};
+	__u32 level;
+};
+
+/* Argument of VIRQ_SIGNAL_MSI. */
+struct virq_msi {
+	__u32 address_lo;
+	__u32 address_hi;
+	__u32 data;
+	__u32 flags;
+	__u32 devid;
+	__u8 pad[12];
+};
+
+/* VIRQ_IO: forwarded register access. */
+#define VIRQ_IO_PIO	0
+#define VIRQ_IO_MMIO	1
+#define VIRQ_IO_MSR	2
+
+struct virq_io {
+	__u32 space;	/* VIRQ_IO_* */
+	__u32 len;	/* bytes: 1, 2, 4 or 8 */
+	__u64 addr;	/* port, guest-physical address or MSR index */
+	__u64 data;	/* in for a write, out for a read */
+	__u8 write;	/* 1: write, 0: read */
+	__u8 pad[7];
+};
+
+/*
+ * Interrupt controller state (VIRQ_GET/SET_IRQCHIP). The PIC part keeps
+ * KVM's 16-byte struct kvm_pic_state layout and adds the ICW1/ICW4 bits
+ * KVM does not keep in the bytes after it.
+ */
+#define VIRQ_PIC_STATE_KVM_SIZE	16
+
+struct virq_pic_state {
+	/* struct kvm_pic_state */
+	__u8 last_irr;		/* edge detector: line levels seen last */
+	__u8 irr;		/* interrupt request register */
+	__u8 imr;		/* interrupt mask register */
+	__u8 isr;		/* in-service register */
+	__u8 priority_add;	/* IR with the highest priority */
+	__u8 irq_base;		/* ICW2: vector of IR0 */
+	__u8 read_reg_select;	/* OCW3: 0 reads IRR, 1 reads ISR */
+	__u8 poll;		/* OCW3 poll command pending */
+	__u8 special_mask;	/* OCW3 special mask mode */
+	__u8 init_state;	/* 0 ready, 1..3 waiting for ICW2..ICW4 */
+	__u8 auto_eoi;		/* ICW4 AEOI */
+	__u8 rotate_on_auto_eoi;/* OCW2 rotate in AEOI mode */
+	__u8 special_fully_nested_mode; /* ICW4 SFNM */
+	__u8 init4;		/* ICW1 IC4: ICW4 expected */
+	__u8 elcr;		/* edge/level control (1: level) */
+	__u8 elcr_mask;		/* ELCR bits that may be set */
+	/*
+	 * virq additions. With ext == 0 (KVM-format state) SET_IRQCHIP
+	 * takes the PC defaults: cascade mode, ICW3 0x04 / 0x02, ICW4 from
+	 * auto_eoi and special_fully_nested_mode with uPM set.
+	 */
+	__u8 ext;		/* 1: the fields below are valid */
+	__u8 single;		/* ICW1 SNGL: no cascade, no ICW3 */
+	__u8 ltim;		/* ICW1 LTIM: all inputs level triggered */
+	__u8 icw3;		/* ICW3 as written */
+	__u8 icw4;		/* ICW4 as written (uPM, BUF, M/S kept) */
+	__u8 pad[11];		/* must be 0 */
+};
+
+#define VIRQ_IRQCHIP_STATE_PIC_MASTER	0
+#define VIRQ_IRQCHIP_STATE_PIC_SLAVE	1
+
+struct virq_irqchip {
+	__u32 chip_id;
+	__u32 pad;	/* must be 0 */
+	union {
+		struct virq_pic_state pic;
+		__u8 dummy[512];
+	} chip;
+};
+
+/* ioctls on a chip fd */
+#define VIRQ_SET_GSI_ROUTING	_IOW(VIRQIO, 0x90, struct virq_irq_routing)
+#define VIRQ_IRQ_LINE		_IOW(VIRQIO, 0x91, struct virq_irq_level)
+#define VIRQ_IRQ_LINE_STATUS	_IOWR(VIRQIO, 0x92, struct virq_irq_level)
+#define VIRQ_SIGNAL_MSI		_IOW(VIRQIO, 0x93, struct virq_msi)
+#define VIRQ_CREATE_VCPU	_IO(VIRQIO, 0x94)	/* arg: APIC ID */
+#define VIRQ_IO			_IOWR(VIRQIO, 0x95, struct virq_io)
+#define VIRQ_GET_IRQCHIP	_IOWR(VIRQIO, 0x96, struct virq_irqchip)
+#define VIRQ_SET_IRQCHIP	_IOW(VIRQIO, 0x97, struct virq_irqchip)
+#define VIRQ_GET_CHIP_CONFIG	_IOR(VIRQIO, 0x98, struct virq_chip_config)
+#define VIRQ_NOP		_IO(VIRQIO, 0x9f)	/* does nothing: a baseline */
+
+/*
+ * The vCPU run page: mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+ * vcpu_fd, 0). See Documentation/delivery.rst for the protocol.
+ */
+
+/* requests: set by the kernel; INTR is also cleared by the kernel. */
+#define VIRQ_REQ_INTR		(1U << 0)	/* an interrupt awaits VIRQ_VCPU_ACK */
+#define VIRQ_REQ_NMI		(1U << 1)
+#define VIRQ_REQ_SMI		(1U << 2)
+#define VIRQ_REQ_INIT		(1U << 3)
+#define VIRQ_REQ_SIPI		(1U << 4)	/* vector in sipi_vector */
+#define VIRQ_REQ_EXTINT		(1U << 5)	/* INTR comes from the PIC */
+#define VIRQ_REQ_EVENT		(1U << 6)	/* re-evaluate interrupt state */
+/* requests that end VIRQ_VCPU_WAIT */
+#define VIRQ_REQ_WAKE_MASK	(VIRQ_REQ_INTR | VIRQ_REQ_NMI | VIRQ_REQ_SMI | \
+				 VIRQ_REQ_INIT | VIRQ_REQ_SIPI | VIRQ_REQ_EVENT)
+
+/* mode */
+#define VIRQ_MODE_OUTSIDE	0	/* VMM code, not guest code */
+#define VIRQ_MODE_IN_GUEST	1	/* running guest code: kick = signal */
+#define VIRQ_MODE_EXITING	2	/* a kick signalled this run */
+#define VIRQ_MODE_HALTED	3	/* in VIRQ_VCPU_WAIT (kernel-written) */
+
+struct virq_vcpu_run {
+	__u32 requests;		/* VIRQ_REQ_*: atomic access only */
+	__u32 mode;		/* VIRQ_MODE_*: atomic access only */
+	__u32 sipi_vector;	/* valid while VIRQ_REQ_SIPI is set */
+	__u32 apic_id;		/* this vCPU's APIC ID (read-only) */
+	/* counters, written by the kernel */
+	__u64 requests_made;	/* interrupt requests raised */
+	__u64 kicks;		/* kicks attempted */
+	__u64 signals;		/* kicks that sent the signal */
+	__u64 wakeups;		/* kicks that woke VIRQ_VCPU_WAIT */
+	__u64 acks;		/* vectors returned by VIRQ_VCPU_ACK */
+};
+
+struct virq_vcpu_signal {
+	__u32 signo;	/* 0: no signal kicks */
+	__u32 flags;	/* must be 0 */
+};
+
+/* struct virq_vcpu_wait.flags */
+#define VIRQ_WAIT_ACK		(1U << 0)	/* acknowledge on wake-up */
+#define VIRQ_WAIT_NO_VECTOR	256	/* VIRQ_WAIT_ACK: woken, no vector */
+
+struct virq_vcpu_wait {
+	__s64 timeout_ns;	/* < 0: no timeout; 0: poll once */
+	__u32 flags;		/* VIRQ_WAIT_* */
+	__u32 pad;		/* must be 0 */
+};
+
+/* ioctls on a vCPU fd */
+#define VIRQ_VCPU_SET_SIGNAL	_IOW(VIRQIO, 0xa0, struct virq_vcpu_signal)
+#define VIRQ_VCPU_WAIT		_IOW(VIRQIO, 0xa1, struct virq_vcpu_wait)
+#define VIRQ_VCPU_ACK		_IO(VIRQIO, 0xa2)
+#define VIRQ_VCPU_KICK		_IO(VIRQIO, 0xa3)
+
+#endif /* _UAPI_LINUX_VIRQ_H */
