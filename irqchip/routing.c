@@ -79,6 +79,27 @@ static int virq_route_parse(const struct virq_chip_config *cfg,
 	}
 }
 
+/**
+ * virq_routing_find() - the routes of a GSI
+ * @rt: a routing table
+ * @gsi: any GSI (bounds-checked here)
+ * @first: set to the first route of @gsi
+ *
+ * Return: the number of routes of @gsi, 0 if it has none.
+ */
+VISIBLE_IF_KUNIT u32 virq_routing_find(const struct virq_routing *rt, u32 gsi,
+				       const struct virq_route **first)
+{
+	const u16 *index = (const u16 *)&rt->entries[rt->nr];
+
+	if (gsi >= rt->nr_gsis)
+		return 0;
+	gsi = array_index_nospec(gsi, rt->nr_gsis);
+	*first = &rt->entries[index[gsi]];
+	return index[gsi + 1] - index[gsi];
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_routing_find);
+
 /* Sort key: GSI, then type, then irqchip, so duplicates are adjacent. */
 static int virq_route_cmp(const void *a, const void *b)
 {
@@ -92,12 +113,6 @@ static int virq_route_cmp(const void *a, const void *b)
 	    x->irqchip.irqchip != y->irqchip.irqchip)
 		return x->irqchip.irqchip < y->irqchip.irqchip ? -1 : 1;
 	return 0;
-}
-
-/* The GSI index lives right after the entries, in the same allocation. */
-static u16 *virq_routing_index(const struct virq_routing *rt)
-{
-	return (u16 *)&rt->entries[rt->nr];
 }
 
 /**
@@ -157,7 +172,8 @@ virq_routing_build(const struct virq_chip_config *cfg,
 			goto fail;
 	}
 
-	index = virq_routing_index(rt);
+	/* The GSI index lives right after the entries (one allocation). */
+	index = (u16 *)&rt->entries[nr];
 	for (i = 0; i < nr; i++)
 		index[rt->entries[i].gsi + 1]++;
 	for (i = 1; i <= nr_gsis; i++)
@@ -275,21 +291,17 @@ static int virq_route_set(struct virq_chip *chip, const struct virq_route *r,
 int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level)
 {
 	const struct virq_routing *rt;
-	const u16 *index;
+	const struct virq_route *e;
 	int r, ret = -1;
-	u32 i, end;
+	u32 i, n;
 
 	rcu_read_lock();
 	rt = rcu_dereference(chip->routing);
-	if (gsi < rt->nr_gsis) {
-		gsi = array_index_nospec(gsi, rt->nr_gsis);
-		index = virq_routing_index(rt);
-		end = index[gsi + 1];
-		for (i = index[gsi]; i < end; i++) {
-			r = virq_route_set(chip, &rt->entries[i], level);
-			if (r >= 0)
-				ret = (ret < 0 ? 0 : ret) + r;
-		}
+	n = virq_routing_find(rt, gsi, &e);
+	for (i = 0; i < n; i++) {
+		r = virq_route_set(chip, &e[i], level);
+		if (r >= 0)
+			ret = (ret < 0 ? 0 : ret) + r;
 	}
 	rcu_read_unlock();
 	return ret;

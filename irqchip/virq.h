@@ -85,6 +85,8 @@ struct virq_routing *virq_routing_build(const struct virq_chip_config *cfg,
 					u32 nr);
 struct virq_routing *virq_routing_default(const struct virq_chip_config *cfg);
 void virq_routing_free(struct virq_routing *rt);
+u32 virq_routing_find(const struct virq_routing *rt, u32 gsi,
+		      const struct virq_route **first);
 int virq_set_gsi_routing(struct virq_chip *chip,
 			 const struct virq_irq_routing_entry *ue, u32 nr);
 int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level);

@@ -31,23 +31,24 @@ make -s -C "$src" O="$out" tinyconfig >/dev/null
 	"${frags[@]}" >"$out/merge.log"
 make -s -C "$src" O="$out" olddefconfig >/dev/null
 
-# Every option a fragment asks for must have survived olddefconfig.
-missing=0
+# Every option the fragments ask for (a later fragment overrides an
+# earlier one) must have survived olddefconfig.
+declare -A want=()
 for frag in "${frags[@]}"; do
 	while read -r line; do
-		case "$line" in
-		CONFIG_*=n) want="# ${line%=n} is not set" ;;
-		CONFIG_*) want=$line ;;
-		*) continue ;;
-		esac
-		if ! grep -qxF "$want" "$out/.config"; then
-			if [ "${want#\# }" != "$want" ] && ! grep -q "^${line%=n}=" "$out/.config"; then
-				continue
-			fi
-			log "config: '$line' did not survive (have: $(grep "${line%%=*}[= ]" "$out/.config" || echo absent))"
-			missing=1
-		fi
+		case "$line" in CONFIG_*=*) want[${line%%=*}]=${line#*=} ;; esac
 	done <"$frag"
+done
+missing=0
+for opt in "${!want[@]}"; do
+	have=$(grep -E "^$opt=" "$out/.config" | cut -d= -f2- || true)
+	if [ "${want[$opt]}" = n ]; then
+		[ -z "$have" ] && continue
+	elif [ "$have" = "${want[$opt]}" ]; then
+		continue
+	fi
+	log "config: $opt=${want[$opt]} did not survive (have: ${have:-unset})"
+	missing=1
 done
 [ $missing = 0 ] || die "kernel $flavour: config fragment not satisfied"
 
