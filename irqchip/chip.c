@@ -29,7 +29,7 @@
  * Return: 0 if @cfg describes a possible chip, -EINVAL otherwise. Whether
  * this build implements every part it asks for is checked by the caller.
  */
-VISIBLE_IF_KUNIT int virq_chip_config_check(const struct virq_chip_config *cfg)
+int virq_chip_config_check(const struct virq_chip_config *cfg)
 {
 	u32 i, n = cfg->nr_ioapics;
 

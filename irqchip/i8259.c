@@ -422,7 +422,7 @@ static void pic_reset_one(struct virq_i8259 *s, unsigned int n)
 	s->icw4 = ICW4_UPM;
 }
 
-VISIBLE_IF_KUNIT void virq_pic_init(struct virq_pic *pic)
+void virq_pic_init(struct virq_pic *pic)
 {
 	memset(pic, 0, sizeof(*pic));
 	spin_lock_init(&pic->lock);
@@ -450,9 +450,9 @@ static void pic_unlock_and_kick(struct virq_pic *pic, unsigned long flags,
  * Return: -1 if the pin is masked, 0 if the request was pending already
  * (or no rising edge), 1 if a new request was latched.
  */
-VISIBLE_IF_KUNIT int virq_pic_set_irq(struct virq_pic *pic,
-				      unsigned int chip_no, unsigned int pin,
-				      int level)
+int virq_pic_set_irq(struct virq_pic *pic,
+		     unsigned int chip_no, unsigned int pin,
+		     int level)
 {
 	struct virq_i8259 *s = &pic->dev[chip_no & 1];
 	struct virq_vcpu *kick;
@@ -477,7 +477,7 @@ VISIBLE_IF_KUNIT int virq_pic_set_irq(struct virq_pic *pic,
 EXPORT_SYMBOL_IF_KUNIT(virq_pic_set_irq);
 
 /* INTA cycle regardless of who receives the output (tests, ACK). */
-VISIBLE_IF_KUNIT int virq_pic_intack(struct virq_pic *pic)
+int virq_pic_intack(struct virq_pic *pic)
 {
 	struct virq_vcpu *kick;
 	unsigned long flags;
@@ -491,7 +491,7 @@ VISIBLE_IF_KUNIT int virq_pic_intack(struct virq_pic *pic)
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_pic_intack);
 
-VISIBLE_IF_KUNIT bool virq_pic_output(struct virq_pic *pic)
+bool virq_pic_output(struct virq_pic *pic)
 {
 	unsigned long flags;
 	bool out;
@@ -539,7 +539,7 @@ void virq_pic_connect(struct virq_pic *pic, struct virq_vcpu *vcpu)
 	pic_unlock_and_kick(pic, flags, out ? vcpu : NULL);
 }
 
-VISIBLE_IF_KUNIT bool virq_pic_claims(u16 port)
+bool virq_pic_claims(u16 port)
 {
 	switch (port) {
 	case PIC_MASTER_CMD:
@@ -564,8 +564,8 @@ EXPORT_SYMBOL_IF_KUNIT(virq_pic_claims);
  *
  * Return: 0, or -ENOENT for a port the PIC does not claim.
  */
-VISIBLE_IF_KUNIT int virq_pic_pio(struct virq_pic *pic, u16 port, bool write,
-				  u8 *data)
+int virq_pic_pio(struct virq_pic *pic, u16 port, bool write,
+		 u8 *data)
 {
 	struct virq_vcpu *kick;
 	struct virq_i8259 *s;
@@ -598,9 +598,9 @@ VISIBLE_IF_KUNIT int virq_pic_pio(struct virq_pic *pic, u16 port, bool write,
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_pic_pio);
 
-VISIBLE_IF_KUNIT int virq_pic_get_state(struct virq_pic *pic,
-					unsigned int chip_no,
-					struct virq_pic_state *st)
+int virq_pic_get_state(struct virq_pic *pic,
+		       unsigned int chip_no,
+		       struct virq_pic_state *st)
 {
 	struct virq_i8259 *s = &pic->dev[chip_no & 1];
 	unsigned long flags;
@@ -657,9 +657,9 @@ static int pic_state_check(unsigned int chip_no,
 	return 0;
 }
 
-VISIBLE_IF_KUNIT int virq_pic_set_state(struct virq_pic *pic,
-					unsigned int chip_no,
-					const struct virq_pic_state *st)
+int virq_pic_set_state(struct virq_pic *pic,
+		       unsigned int chip_no,
+		       const struct virq_pic_state *st)
 {
 	struct virq_i8259 *s = &pic->dev[chip_no & 1];
 	struct virq_vcpu *kick;

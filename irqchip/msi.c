@@ -45,8 +45,8 @@
  * Return: 0, or -EINVAL for an address outside 0xFEExxxxx, a reserved bit
  * set, or a reserved delivery mode.
  */
-VISIBLE_IF_KUNIT int virq_msi_decode(u32 address_lo, u32 address_hi, u32 data,
-				     bool ids32, struct virq_irq_msg *msg)
+int virq_msi_decode(u32 address_lo, u32 address_hi, u32 data,
+		    bool ids32, struct virq_irq_msg *msg)
 {
 	u32 dm = (data >> MSI_DATA_DM_SHIFT) & MSI_DATA_DM_MASK;
 

@@ -87,8 +87,8 @@ static int virq_route_parse(const struct virq_chip_config *cfg,
  *
  * Return: the number of routes of @gsi, 0 if it has none.
  */
-VISIBLE_IF_KUNIT u32 virq_routing_find(const struct virq_routing *rt, u32 gsi,
-				       const struct virq_route **first)
+u32 virq_routing_find(const struct virq_routing *rt, u32 gsi,
+		      const struct virq_route **first)
 {
 	const u16 *index = (const u16 *)&rt->entries[rt->nr];
 
@@ -124,7 +124,7 @@ static int virq_route_cmp(const void *a, const void *b)
  * Return: the new, unpublished table, or ERR_PTR(-EINVAL) if any entry
  * breaks a rule (nothing stays allocated then), ERR_PTR(-ENOMEM).
  */
-VISIBLE_IF_KUNIT struct virq_routing *
+struct virq_routing *
 virq_routing_build(const struct virq_chip_config *cfg,
 		   const struct virq_irq_routing_entry *ue, u32 nr)
 {
@@ -194,7 +194,7 @@ EXPORT_SYMBOL_IF_KUNIT(virq_routing_build);
  * 0 pin of that number, and every further IOAPIC its pins from its GSI
  * base on. GSI 2 (the cascade) has no route.
  */
-VISIBLE_IF_KUNIT struct virq_routing *
+struct virq_routing *
 virq_routing_default(const struct virq_chip_config *cfg)
 {
 	struct virq_irq_routing_entry *ue;
@@ -236,7 +236,7 @@ virq_routing_default(const struct virq_chip_config *cfg)
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_routing_default);
 
-VISIBLE_IF_KUNIT void virq_routing_free(struct virq_routing *rt)
+void virq_routing_free(struct virq_routing *rt)
 {
 	kvfree(rt);
 }

@@ -52,6 +52,7 @@ static void virq_count(__u64 *counter)
 /* Set request bits after the state they announce is visible. */
 void virq_vcpu_request(struct virq_vcpu *vcpu, u32 bits)
 {
+	/* The state the request announces is visible before the bit. */
 	smp_mb__before_atomic();
 	atomic_or(bits, virq_req_word(vcpu));
 	virq_count(&vcpu->run->requests_made);
@@ -252,7 +253,8 @@ static long virq_vcpu_wait(struct virq_vcpu *vcpu, void __user *argp)
 		ret = virq_vcpu_woken(vcpu) ? 0 : -ETIME;
 	else
 		ret = wait_event_interruptible_hrtimeout(vcpu->wq,
-				virq_vcpu_woken(vcpu), ns_to_ktime(w.timeout_ns));
+							 virq_vcpu_woken(vcpu),
+							 ns_to_ktime(w.timeout_ns));
 	atomic_set(virq_mode_word(vcpu), VIRQ_MODE_OUTSIDE);
 
 	if (ret == -ETIME)
@@ -437,6 +439,7 @@ int virq_vcpu_create(struct virq_chip *chip, u32 apic_id)
 	kref_get(&chip->ref);
 
 	chip->vcpus[vcpu->index] = vcpu;
+	/* Publish: readers see the slot filled before the count covers it. */
 	smp_store_release(&chip->nr_vcpus, vcpu->index + 1);
 	/* The BSP receives the PIC's INT output. */
 	if (apic_id == 0 && chip->pic)

@@ -179,6 +179,7 @@ int virq_create_chip(const struct virq_chip_config __user *ucfg);
 
 static inline u32 virq_chip_nr_vcpus(struct virq_chip *chip)
 {
+	/* Pairs with the release in virq_vcpu_create(). */
 	return smp_load_acquire(&chip->nr_vcpus);
 }
 

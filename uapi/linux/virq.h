@@ -44,10 +44,10 @@
 #define VIRQ_CAP_VCPU_RUN_PAGE	10	/* mmap of a vCPU fd */
 
 /* struct virq_chip_config.flags */
-#define VIRQ_CHIP_PIC		(1U << 0)	/* 8259A master + slave */
-#define VIRQ_CHIP_IOAPIC	(1U << 1)	/* nr_ioapics IOAPICs */
-#define VIRQ_CHIP_LAPIC		(1U << 2)	/* a local APIC per vCPU */
-#define VIRQ_CHIP_32BIT_IDS	(1U << 3)	/* MSI address_hi carries dest 31:8 */
+#define VIRQ_CHIP_PIC		0x1	/* 8259A master + slave */
+#define VIRQ_CHIP_IOAPIC	0x2	/* nr_ioapics IOAPICs */
+#define VIRQ_CHIP_LAPIC		0x4	/* a local APIC per vCPU */
+#define VIRQ_CHIP_32BIT_IDS	0x8	/* MSI address_hi carries dest 31:8 */
 
 /* Argument of VIRQ_CREATE_CHIP. */
 struct virq_chip_config {
@@ -87,7 +87,7 @@ struct virq_irq_routing_msi {
 #define VIRQ_IRQ_ROUTING_MSI		2
 
 /* struct virq_irq_routing_entry.flags and struct virq_msi.flags */
-#define VIRQ_MSI_VALID_DEVID		(1U << 0)
+#define VIRQ_MSI_VALID_DEVID		0x1
 
 struct virq_irq_routing_entry {
 	__u32 gsi;
@@ -208,13 +208,13 @@ struct virq_irqchip {
  */
 
 /* requests: set by the kernel; INTR is also cleared by the kernel. */
-#define VIRQ_REQ_INTR		(1U << 0)	/* an interrupt awaits VIRQ_VCPU_ACK */
-#define VIRQ_REQ_NMI		(1U << 1)
-#define VIRQ_REQ_SMI		(1U << 2)
-#define VIRQ_REQ_INIT		(1U << 3)
-#define VIRQ_REQ_SIPI		(1U << 4)	/* vector in sipi_vector */
-#define VIRQ_REQ_EXTINT		(1U << 5)	/* INTR comes from the PIC */
-#define VIRQ_REQ_EVENT		(1U << 6)	/* re-evaluate interrupt state */
+#define VIRQ_REQ_INTR		0x1	/* an interrupt awaits VIRQ_VCPU_ACK */
+#define VIRQ_REQ_NMI		0x2
+#define VIRQ_REQ_SMI		0x4
+#define VIRQ_REQ_INIT		0x8
+#define VIRQ_REQ_SIPI		0x10	/* vector in sipi_vector */
+#define VIRQ_REQ_EXTINT		0x20	/* INTR comes from the PIC */
+#define VIRQ_REQ_EVENT		0x40	/* re-evaluate interrupt state */
 /* requests that end VIRQ_VCPU_WAIT */
 #define VIRQ_REQ_WAKE_MASK	(VIRQ_REQ_INTR | VIRQ_REQ_NMI | VIRQ_REQ_SMI | \
 				 VIRQ_REQ_INIT | VIRQ_REQ_SIPI | VIRQ_REQ_EVENT)
@@ -244,7 +244,7 @@ struct virq_vcpu_signal {
 };
 
 /* struct virq_vcpu_wait.flags */
-#define VIRQ_WAIT_ACK		(1U << 0)	/* acknowledge on wake-up */
+#define VIRQ_WAIT_ACK		0x1	/* acknowledge on wake-up */
 #define VIRQ_WAIT_NO_VECTOR	256	/* VIRQ_WAIT_ACK: woken, no vector */
 
 struct virq_vcpu_wait {

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VIRQ_SIGNAL_MSI: the decode table (address and data formats of the SDM),
+ * delivery by APIC ID, broadcast, lowest priority, NMI/SMI/INIT requests,
+ * coalescing, 32-bit destination IDs, and acknowledge order.
+ */
+#include "virq_test.h"
+
+static int msi(int chip, uint32_t lo, uint32_t hi, uint32_t data)
+{
+	struct virq_msi m = { .address_lo = lo, .address_hi = hi, .data = data };
+	int r = ioctl(chip, VIRQ_SIGNAL_MSI, &m);
+
+	return r < 0 ? -errno : r;
+}
+
+FIXTURE(m) {
+	int dev, chip, v0, v1;
+	struct virq_vcpu_run *r0, *r1;
+};
+
+FIXTURE_SETUP(m)
+{
+	self->dev = virq_open();
+	ASSERT_LE(0, self->dev);
+	self->chip = virq_chip(self->dev, 2);
+	ASSERT_LE(0, self->chip);
+	self->v0 = ioctl(self->chip, VIRQ_CREATE_VCPU, 0);
+	ASSERT_LE(0, self->v0);
+	self->v1 = ioctl(self->chip, VIRQ_CREATE_VCPU, 1);
+	ASSERT_LE(0, self->v1);
+	self->r0 = virq_map_run(self->v0);
+	self->r1 = virq_map_run(self->v1);
+	ASSERT_NE(NULL, self->r0);
+	ASSERT_NE(NULL, self->r1);
+}
+
+FIXTURE_TEARDOWN(m)
+{
+	munmap(self->r0, 4096);
+	munmap(self->r1, 4096);
+	close(self->v0);
+	close(self->v1);
+	close(self->chip);
+	close(self->dev);
+}
+
+static int ack(int vcpu)
+{
+	int r = ioctl(vcpu, VIRQ_VCPU_ACK, 0);
+
+	return r < 0 ? -errno : r;
+}
+
+struct msi_case {
+	const char *what;
+	uint32_t lo, hi, data;
+	int result;		/* delivered count, or -errno */
+	int ack0, ack1;		/* vectors then acked, -EAGAIN if none */
+	uint32_t req0;		/* request bits expected on vCPU 0 */
+};
+
+static const struct msi_case cases[] = {
+	{ "fixed to APIC 0", 0xfee00000, 0, 0x0041, 1, 0x41, -EAGAIN, VIRQ_REQ_INTR },
+	{ "fixed to APIC 1", 0xfee01000, 0, 0x0042, 1, -EAGAIN, 0x42, 0 },
+	{ "broadcast 0xff", 0xfeeff000, 0, 0x0043, 2, 0x43, 0x43, VIRQ_REQ_INTR },
+	{ "lowest priority broadcast", 0xfeeff000, 0, 0x0144, 1, 0x44, -EAGAIN, VIRQ_REQ_INTR },
+	{ "no such APIC", 0xfee05000, 0, 0x0045, 0, -EAGAIN, -EAGAIN, 0 },
+	{ "logical (no LAPIC)", 0xfee01004, 0, 0x0046, 0, -EAGAIN, -EAGAIN, 0 },
+	{ "illegal vector 15", 0xfee00000, 0, 0x000f, 0, -EAGAIN, -EAGAIN, 0 },
+	{ "level deassert", 0xfee00000, 0, 0x8047, 0, -EAGAIN, -EAGAIN, 0 },
+	{ "level assert", 0xfee00000, 0, 0xc048, 1, 0x48, -EAGAIN, VIRQ_REQ_INTR },
+	{ "redirection hint", 0xfee00008, 0, 0x0049, 1, 0x49, -EAGAIN, VIRQ_REQ_INTR },
+	{ "address bits 1:0 ignored", 0xfee00003, 0, 0x004a, 1, 0x4a, -EAGAIN, VIRQ_REQ_INTR },
+	{ "NMI", 0xfee00000, 0, 0x0400, 1, -EAGAIN, -EAGAIN, VIRQ_REQ_NMI },
+	{ "SMI", 0xfee00000, 0, 0x0200, 1, -EAGAIN, -EAGAIN, VIRQ_REQ_SMI },
+	{ "INIT", 0xfee00000, 0, 0x0500, 1, -EAGAIN, -EAGAIN, VIRQ_REQ_INIT },
+	{ "ExtINT (no LAPIC)", 0xfee00000, 0, 0x0700, 0, -EAGAIN, -EAGAIN, 0 },
+	{ "not 0xFEE", 0xfed00000, 0, 0x0041, -EINVAL, -EAGAIN, -EAGAIN, 0 },
+	{ "zero address", 0, 0, 0x0041, -EINVAL, -EAGAIN, -EAGAIN, 0 },
+	{ "reserved address bit 4", 0xfee00010, 0, 0x0041, -EINVAL, -EAGAIN, -EAGAIN, 0 },
+	{ "address_hi, 8-bit IDs", 0xfee00000, 1, 0x0041, -EINVAL, -EAGAIN, -EAGAIN, 0 },
+	{ "reserved data bit 11", 0xfee00000, 0, 0x0841, -EINVAL, -EAGAIN, -EAGAIN, 0 },
+	{ "reserved data bit 16", 0xfee00000, 0, 0x10041, -EINVAL, -EAGAIN, -EAGAIN, 0 },
+	{ "reserved mode 011", 0xfee00000, 0, 0x0341, -EINVAL, -EAGAIN, -EAGAIN, 0 },
+	{ "reserved mode 110", 0xfee00000, 0, 0x0641, -EINVAL, -EAGAIN, -EAGAIN, 0 },
+};
+
+TEST_F(m, decode_table)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct msi_case *c = &cases[i];
+		uint32_t mask = VIRQ_REQ_INTR | VIRQ_REQ_NMI | VIRQ_REQ_SMI |
+				VIRQ_REQ_INIT;
+
+		EXPECT_EQ(c->result, msi(self->chip, c->lo, c->hi, c->data)) {
+			TH_LOG("%s", c->what);
+		}
+		EXPECT_EQ(c->req0, virq_requests(self->r0) & mask) {
+			TH_LOG("%s: requests", c->what);
+		}
+		EXPECT_EQ(c->ack0, ack(self->v0)) {
+			TH_LOG("%s: vCPU 0", c->what);
+		}
+		EXPECT_EQ(c->ack1, ack(self->v1)) {
+			TH_LOG("%s: vCPU 1", c->what);
+		}
+		/* The VMM consumes the non-INTR requests it handled. */
+		__atomic_and_fetch(&self->r0->requests,
+				   ~(VIRQ_REQ_NMI | VIRQ_REQ_SMI | VIRQ_REQ_INIT),
+				   __ATOMIC_SEQ_CST);
+		EXPECT_EQ(0, virq_requests(self->r0) & mask);
+	}
+}
+
+TEST_F(m, bad_arguments)
+{
+	struct virq_msi m = { .address_lo = 0xfee00000, .data = 0x41 };
+
+	m.flags = 2;
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_SIGNAL_MSI, &m));
+	EXPECT_EQ(EINVAL, errno);
+	m.flags = 0;
+	m.devid = 5;				/* devid without its flag */
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_SIGNAL_MSI, &m));
+	EXPECT_EQ(EINVAL, errno);
+	m.flags = VIRQ_MSI_VALID_DEVID;
+	EXPECT_EQ(1, ioctl(self->chip, VIRQ_SIGNAL_MSI, &m));
+	m.pad[11] = 1;
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_SIGNAL_MSI, &m));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_SIGNAL_MSI, NULL));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(m, coalescing_and_ack_order)
+{
+	EXPECT_EQ(1, msi(self->chip, 0xfee00000, 0, 0x41));
+	EXPECT_EQ(0, msi(self->chip, 0xfee00000, 0, 0x41));	/* pending */
+	EXPECT_EQ(1, msi(self->chip, 0xfee00000, 0, 0x80));
+	EXPECT_EQ(1, msi(self->chip, 0xfee00000, 0, 0x60));
+	EXPECT_EQ(1, msi(self->chip, 0xfee00000, 0, 0xff));
+	EXPECT_EQ(1, msi(self->chip, 0xfee00000, 0, 0x10));
+	/* Highest vector first; INTR clears with the last one. */
+	EXPECT_EQ(0xff, ack(self->v0));
+	EXPECT_EQ(0x80, ack(self->v0));
+	EXPECT_EQ(0x60, ack(self->v0));
+	EXPECT_EQ(0x41, ack(self->v0));
+	EXPECT_NE(0, virq_requests(self->r0) & VIRQ_REQ_INTR);
+	EXPECT_EQ(0x10, ack(self->v0));
+	EXPECT_EQ(0, virq_requests(self->r0) & VIRQ_REQ_INTR);
+	EXPECT_EQ(-EAGAIN, ack(self->v0));
+	EXPECT_EQ(5, self->r0->acks);
+}
+
+TEST(ids_32bit)
+{
+	struct virq_chip_config cfg = virq_cfg_pic(2);
+	int dev = virq_open(), chip, v;
+
+	ASSERT_LE(0, dev);
+	cfg.flags |= VIRQ_CHIP_32BIT_IDS;
+	chip = ioctl(dev, VIRQ_CREATE_CHIP, &cfg);
+	ASSERT_LE(0, chip);
+	v = ioctl(chip, VIRQ_CREATE_VCPU, 0x12345);
+	ASSERT_LE(0, v);
+	EXPECT_EQ(1, msi(chip, 0xfee45000, 0x00012300, 0x51));
+	EXPECT_EQ(0x51, ack(v));
+	EXPECT_EQ(0, msi(chip, 0xfee45000, 0x00022300, 0x51));	/* other ID */
+	EXPECT_EQ(-EINVAL, msi(chip, 0xfee45000, 0x00012301, 0x51));
+	/* 0xff is an ordinary ID with 32-bit IDs; the broadcast is ~0. */
+	EXPECT_EQ(0, msi(chip, 0xfeeff000, 0, 0x52));
+	EXPECT_EQ(1, msi(chip, 0xfeeff000, 0xffffff00, 0x52));
+	EXPECT_EQ(0x52, ack(v));
+	close(v);
+	close(chip);
+	close(dev);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The PIC pair through VIRQ_IO as a VMM forwards a guest's port accesses,
+ * with a real vCPU thread that halts, acknowledges and EOIs the way Linux
+ * and SeaBIOS handlers do; VIRQ_GET/SET_IRQCHIP; VIRQ_IO's errors.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include "virq_test.h"
+
+FIXTURE(pic) {
+	int dev, chip, vcpu;
+	struct virq_vcpu_run *run;
+};
+
+FIXTURE_SETUP(pic)
+{
+	self->dev = virq_open();
+	ASSERT_LE(0, self->dev);
+	self->chip = virq_chip(self->dev, 2);
+	ASSERT_LE(0, self->chip);
+	self->vcpu = ioctl(self->chip, VIRQ_CREATE_VCPU, 0);
+	ASSERT_LE(0, self->vcpu);
+	self->run = virq_map_run(self->vcpu);
+	ASSERT_NE(NULL, self->run);
+}
+
+FIXTURE_TEARDOWN(pic)
+{
+	munmap(self->run, 4096);
+	close(self->vcpu);
+	close(self->chip);
+	close(self->dev);
+}
+
+static int io(int fd, uint32_t space, uint64_t addr, uint32_t len, int write)
+{
+	struct virq_io x = { .space = space, .addr = addr, .len = len,
+			     .write = write };
+
+	return ioctl(fd, VIRQ_IO, &x) ? errno : 0;
+}
+
+TEST_F(pic, io_errors)
+{
+	struct virq_io x = { .space = VIRQ_IO_PIO, .addr = 0x20, .len = 1 };
+
+	EXPECT_EQ(0, io(self->chip, VIRQ_IO_PIO, 0x20, 1, 0));
+	EXPECT_EQ(EINVAL, io(self->chip, VIRQ_IO_PIO, 0x20, 2, 0));	/* size */
+	EXPECT_EQ(EINVAL, io(self->chip, VIRQ_IO_PIO, 0x4d0, 4, 1));
+	EXPECT_EQ(ENOENT, io(self->chip, VIRQ_IO_PIO, 0x60, 1, 0));	/* not ours */
+	EXPECT_EQ(ENOENT, io(self->chip, VIRQ_IO_PIO, 0x10020, 1, 0));
+	EXPECT_EQ(ENOENT, io(self->chip, VIRQ_IO_MMIO, 0xfec00000, 4, 0));
+	EXPECT_EQ(ENOENT, io(self->chip, VIRQ_IO_MSR, 0x1b, 8, 0));
+	EXPECT_EQ(EINVAL, io(self->chip, 7, 0x20, 1, 0));		/* space */
+	EXPECT_EQ(EINVAL, io(self->chip, VIRQ_IO_PIO, 0x20, 1, 2));	/* write */
+	x.pad[6] = 1;
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_IO, &x));
+	EXPECT_EQ(EINVAL, errno);
+	/* No per-vCPU device claims anything yet. */
+	EXPECT_EQ(ENOENT, io(self->vcpu, VIRQ_IO_MSR, 0x1b, 8, 0));
+	EXPECT_EQ(ENOENT, io(self->vcpu, VIRQ_IO_MMIO, 0xfee00020, 4, 0));
+	EXPECT_EQ(ENOENT, io(self->vcpu, VIRQ_IO_PIO, 0x20, 1, 0));
+}
+
+/* The vCPU side: halt, acknowledge, run the handler, EOI. */
+struct guest {
+	int chip, vcpu, n;
+	int vectors[32];
+	atomic_int handled;
+};
+
+static void *guest_cpu(void *p)
+{
+	struct guest *g = p;
+	int i, v;
+
+	for (i = 0; i < g->n; i++) {
+		v = virq_wait(g->vcpu, 5000000000LL, VIRQ_WAIT_ACK);
+		g->vectors[i] = v;
+		if (v >= 0x38 && v < 0x40)
+			virq_outb(g->chip, 0xa0, 0x20);	/* slave EOI */
+		virq_outb(g->chip, 0x20, 0x20);		/* master EOI */
+		atomic_fetch_add(&g->handled, 1);
+	}
+	return NULL;
+}
+
+TEST_F(pic, linux_guest_takes_interrupts)
+{
+	static const int irqs[] = { 0, 1, 4, 8, 12, 14, 15, 3 };
+	struct guest g = { .chip = self->chip, .vcpu = self->vcpu, .n = 8 };
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(0, virq_pic_init_linux(self->chip));
+	ASSERT_EQ(0, pthread_create(&t, NULL, guest_cpu, &g));
+	for (i = 0; i < 8; i++) {
+		EXPECT_EQ(1, virq_line(self->chip, irqs[i], 1));
+		while (atomic_load(&g.handled) != i + 1)
+			usleep(100);
+		virq_line(self->chip, irqs[i], 0);
+	}
+	pthread_join(t, NULL);
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(irqs[i] < 8 ? 0x30 + irqs[i] : 0x38 + irqs[i] - 8,
+			  g.vectors[i]);
+	EXPECT_EQ(0, virq_inb(self->chip, 0x20));	/* nothing left */
+}
+
+TEST_F(pic, seabios_init_and_masks)
+{
+	/* SeaBIOS: vectors 0x08/0x70, everything masked but the cascade. */
+	static const uint8_t seq[][2] = {
+		{ 0x20, 0x11 }, { 0x21, 0x08 }, { 0x21, 0x04 }, { 0x21, 0x01 },
+		{ 0xa0, 0x11 }, { 0xa1, 0x70 }, { 0xa1, 0x02 }, { 0xa1, 0x01 },
+		{ 0x21, 0xfb }, { 0xa1, 0xff },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		ASSERT_EQ(0, virq_outb(self->chip, seq[i][0], seq[i][1]));
+	EXPECT_EQ(0xfb, virq_inb(self->chip, 0x21));
+	EXPECT_EQ(0xff, virq_inb(self->chip, 0xa1));
+	EXPECT_EQ(-1, virq_line(self->chip, 0, 1));	/* masked */
+	EXPECT_EQ(0, virq_requests(self->run) & VIRQ_REQ_INTR);
+	ASSERT_EQ(0, virq_outb(self->chip, 0x21, 0xfa));	/* timer on */
+	EXPECT_NE(0, virq_requests(self->run) & VIRQ_REQ_INTR);
+	EXPECT_EQ(0x08, ioctl(self->vcpu, VIRQ_VCPU_ACK, 0));
+	ASSERT_EQ(0, virq_outb(self->chip, 0xa1, 0xef));	/* IRQ 12 on */
+	EXPECT_EQ(1, virq_line(self->chip, 12, 1));
+	ASSERT_EQ(0, virq_outb(self->chip, 0x20, 0x20));
+	EXPECT_EQ(0x74, ioctl(self->vcpu, VIRQ_VCPU_ACK, 0));
+}
+
+TEST_F(pic, level_interrupt_reasserts)
+{
+	ASSERT_EQ(0, virq_pic_init_linux(self->chip));
+	ASSERT_EQ(0, virq_outb(self->chip, 0x4d1, 0x04));	/* IRQ 10 level */
+	EXPECT_EQ(0x04, virq_inb(self->chip, 0x4d1));
+	EXPECT_EQ(1, virq_line(self->chip, 10, 1));
+	EXPECT_EQ(0x3a, virq_wait(self->vcpu, 1000000000LL, VIRQ_WAIT_ACK));
+	virq_outb(self->chip, 0xa0, 0x20);
+	virq_outb(self->chip, 0x20, 0x20);
+	/* Still high after the EOI: the same interrupt again. */
+	EXPECT_EQ(0x3a, virq_wait(self->vcpu, 1000000000LL, VIRQ_WAIT_ACK));
+	virq_line(self->chip, 10, 0);
+	virq_outb(self->chip, 0xa0, 0x20);
+	virq_outb(self->chip, 0x20, 0x20);
+	EXPECT_EQ(-1, virq_wait(self->vcpu, 10000000LL, VIRQ_WAIT_ACK));
+	EXPECT_EQ(ETIMEDOUT, errno);
+}
+
+TEST_F(pic, spurious_irq7_on_the_vcpu)
+{
+	ASSERT_EQ(0, virq_pic_init_linux(self->chip));
+	EXPECT_EQ(1, virq_line(self->chip, 5, 1));
+	EXPECT_NE(0, virq_requests(self->run) & VIRQ_REQ_EXTINT);
+	/* The guest masks IR5 before it takes the interrupt. */
+	ASSERT_EQ(0, virq_outb(self->chip, 0x21, 0x20));
+	EXPECT_EQ(0, virq_requests(self->run) & (VIRQ_REQ_EXTINT | VIRQ_REQ_INTR));
+	EXPECT_EQ(-1, ioctl(self->vcpu, VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(pic, output_reaches_only_the_bsp)
+{
+	int v1 = ioctl(self->chip, VIRQ_CREATE_VCPU, 1);
+	struct virq_vcpu_run *r1;
+
+	ASSERT_LE(0, v1);
+	r1 = virq_map_run(v1);
+	ASSERT_NE(NULL, r1);
+	ASSERT_EQ(0, virq_pic_init_linux(self->chip));
+	EXPECT_EQ(1, virq_line(self->chip, 1, 1));
+	EXPECT_EQ(0, virq_requests(r1) & VIRQ_REQ_INTR);
+	EXPECT_EQ(-1, ioctl(v1, VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(0x31, ioctl(self->vcpu, VIRQ_VCPU_ACK, 0));
+	munmap(r1, 4096);
+	close(v1);
+}
+
+TEST(output_high_before_bsp_exists)
+{
+	int dev = virq_open(), chip, vcpu;
+	struct virq_vcpu_run *run;
+
+	ASSERT_LE(0, dev);
+	chip = virq_chip(dev, 1);
+	ASSERT_LE(0, chip);
+	ASSERT_EQ(0, virq_pic_init_linux(chip));
+	EXPECT_EQ(1, virq_line(chip, 6, 1));
+	/* The BSP arrives later and finds the request waiting. */
+	vcpu = ioctl(chip, VIRQ_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu);
+	run = virq_map_run(vcpu);
+	ASSERT_NE(NULL, run);
+	EXPECT_NE(0, virq_requests(run) & VIRQ_REQ_INTR);
+	EXPECT_EQ(0, virq_wait(vcpu, 0, 0));
+	EXPECT_EQ(0x36, ioctl(vcpu, VIRQ_VCPU_ACK, 0));
+	munmap(run, 4096);
+	close(vcpu);
+	close(chip);
+	close(dev);
+}
+
+static int get_chip(int chip, uint32_t id, struct virq_irqchip *ic)
+{
+	memset(ic, 0, sizeof(*ic));
+	ic->chip_id = id;
+	return ioctl(chip, VIRQ_GET_IRQCHIP, ic) ? errno : 0;
+}
+
+TEST_F(pic, irqchip_state_roundtrip)
+{
+	struct virq_irqchip m, s, m2, s2;
+	int dev2, chip2, vcpu2;
+
+	ASSERT_EQ(0, virq_pic_init_linux(self->chip));
+	ASSERT_EQ(0, virq_outb(self->chip, 0x4d0, 0x20));
+	ASSERT_EQ(0, virq_outb(self->chip, 0x21, 0x80));
+	EXPECT_EQ(1, virq_line(self->chip, 5, 1));
+	EXPECT_EQ(1, virq_line(self->chip, 9, 1));
+	/* IRQ 9 comes in on IR2, which outranks IR5. */
+	EXPECT_EQ(0x39, ioctl(self->vcpu, VIRQ_VCPU_ACK, 0));
+	ASSERT_EQ(0, get_chip(self->chip, 0, &m));
+	ASSERT_EQ(0, get_chip(self->chip, 1, &s));
+	EXPECT_EQ(0x30, m.chip.pic.irq_base);
+	EXPECT_EQ(0x80, m.chip.pic.imr);
+	EXPECT_EQ(0x04, m.chip.pic.isr);
+	EXPECT_EQ(0x20, m.chip.pic.irr);
+	EXPECT_EQ(0x20, m.chip.pic.elcr);
+	EXPECT_EQ(0xf8, m.chip.pic.elcr_mask);
+	EXPECT_EQ(1, m.chip.pic.ext);
+	EXPECT_EQ(0x02, s.chip.pic.isr);
+	EXPECT_EQ(0x38, s.chip.pic.irq_base);
+
+	/* Load it into a fresh chip: the same registers and behaviour. */
+	dev2 = virq_open();
+	chip2 = virq_chip(dev2, 1);
+	ASSERT_LE(0, chip2);
+	ASSERT_EQ(0, ioctl(chip2, VIRQ_SET_IRQCHIP, &m));
+	ASSERT_EQ(0, ioctl(chip2, VIRQ_SET_IRQCHIP, &s));
+	ASSERT_EQ(0, get_chip(chip2, 0, &m2));
+	ASSERT_EQ(0, get_chip(chip2, 1, &s2));
+	EXPECT_EQ(0, memcmp(&m, &m2, sizeof(m)));
+	EXPECT_EQ(0, memcmp(&s, &s2, sizeof(s)));
+	EXPECT_EQ(0x80, virq_inb(chip2, 0x21));
+	EXPECT_EQ(0x20, virq_inb(chip2, 0x4d0));
+	/* After the EOIs the restored IR5 request is delivered. */
+	ASSERT_EQ(0, virq_outb(chip2, 0xa0, 0x20));
+	ASSERT_EQ(0, virq_outb(chip2, 0x20, 0x20));
+	vcpu2 = ioctl(chip2, VIRQ_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu2);
+	EXPECT_EQ(0x35, ioctl(vcpu2, VIRQ_VCPU_ACK, 0));
+	close(vcpu2);
+	close(chip2);
+	close(dev2);
+}
+
+TEST_F(pic, irqchip_bad_state_changes_nothing)
+{
+	struct virq_irqchip good, bad, after;
+
+	ASSERT_EQ(0, virq_pic_init_linux(self->chip));
+	ASSERT_EQ(0, get_chip(self->chip, 0, &good));
+	EXPECT_EQ(EINVAL, get_chip(self->chip, 2, &bad));	/* no IOAPIC */
+	bad = good;
+	bad.pad = 1;
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_SET_IRQCHIP, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad = good;
+	bad.chip.pic.elcr = 0x07;	/* IRQ 0-2 cannot be level */
+	bad.chip.pic.imr = 0x55;
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_SET_IRQCHIP, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad = good;
+	bad.chip.pic.init_state = 4;
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_SET_IRQCHIP, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad = good;
+	bad.chip.pic.pad[0] = 1;
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_SET_IRQCHIP, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad = good;
+	bad.chip.dummy[100] = 1;	/* beyond the PIC state */
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_SET_IRQCHIP, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, get_chip(self->chip, 0, &after));
+	EXPECT_EQ(0, memcmp(&good, &after, sizeof(good)));
+	EXPECT_EQ(0, virq_inb(self->chip, 0x21));
+}
+
+TEST_HARNESS_MAIN
