@@ -16,6 +16,7 @@
  * (virq_vcpu_set_extint). Kicks happen after pic->lock is dropped.
  * May call: vcpu.c (virq_vcpu_set_extint, virq_vcpu_kick).
  */
+#include <linux/bitops.h>
 #include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/spinlock.h>
@@ -90,17 +91,15 @@ static unsigned int pic_prio(const struct virq_i8259 *s, unsigned int ir)
 	return (ir - s->priority_add) & 7;
 }
 
-/* The IR of highest priority among @mask, or -1. */
+/*
+ * The IR of highest priority among @mask, or -1: rotate priority_add down
+ * to bit 0, so the lowest set bit is the highest priority.
+ */
 static int pic_highest(const struct virq_i8259 *s, u8 mask)
 {
-	unsigned int p, ir;
-
-	for (p = 0; p < 8; p++) {
-		ir = (s->priority_add + p) & 7;
-		if (mask & BIT(ir))
-			return ir;
-	}
-	return -1;
+	if (!mask)
+		return -1;
+	return (__ffs(ror8(mask, s->priority_add)) + s->priority_add) & 7;
 }
 
 static u8 pic_level_mask(const struct virq_i8259 *s)

@@ -145,6 +145,8 @@ if [ "$mode" = check ]; then
 	for f in $VIRQ_FLAVOURS; do
 		run_flavour "$f"
 	done
+elif [ "$mode" = bench ]; then
+	run_flavour bench	# no lock debugging: production-like costs
 else
 	run_flavour base
 fi
