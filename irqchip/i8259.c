@@ -14,7 +14,8 @@
  * Locks: pic->lock (spinlock, irqsave) protects both PICs and the output;
  * every helper below runs with it held. vcpu->lock nests inside it
  * (virq_vcpu_set_extint). Kicks happen after pic->lock is dropped.
- * May call: vcpu.c (virq_vcpu_set_extint, virq_vcpu_kick).
+ * May call: vcpu.c (virq_vcpu_set_extint, virq_vcpu_kick); it defines the
+ * tracepoints of virq_trace.h.
  */
 #include <linux/bitops.h>
 #include <linux/bits.h>
@@ -24,6 +25,9 @@
 #include <kunit/visibility.h>
 
 #include "virq.h"
+
+#define CREATE_TRACE_POINTS
+#include "virq_trace.h"
 
 #define PIC_MASTER		0
 #define PIC_SLAVE		1
@@ -214,7 +218,7 @@ static void pic_slave_int_dropped(struct virq_pic *pic)
 }
 
 /* The full INTA cycle; returns the vector put on the bus. */
-static u8 pic_intack_locked(struct virq_pic *pic)
+static u8 pic_intack_cycle(struct virq_pic *pic)
 {
 	struct virq_i8259 *m = &pic->dev[PIC_MASTER];
 	struct virq_i8259 *sl = &pic->dev[PIC_SLAVE];
@@ -239,6 +243,15 @@ static u8 pic_intack_locked(struct virq_pic *pic)
 	return sl->irq_base | sir;
 }
 
+static u8 pic_intack_locked(struct virq_pic *pic)
+{
+	u8 vector = pic_intack_cycle(pic);
+
+	trace_virq_pic_intack(vector, pic->dev[PIC_MASTER].isr,
+			      pic->dev[PIC_SLAVE].isr, false);
+	return vector;
+}
+
 /* Poll command: the read acts as an acknowledge of this PIC alone. */
 static u8 pic_poll_read(struct virq_pic *pic, struct virq_i8259 *s)
 {
@@ -250,6 +263,8 @@ static u8 pic_poll_read(struct virq_pic *pic, struct virq_i8259 *s)
 	pic_ack_ir(pic, s, ir);
 	if (!pic_is_master(pic, s))
 		pic_slave_int_dropped(pic);
+	trace_virq_pic_intack(PIC_POLL_INT | ir, pic->dev[PIC_MASTER].isr,
+			      pic->dev[PIC_SLAVE].isr, true);
 	return PIC_POLL_INT | ir;
 }
 
@@ -468,6 +483,7 @@ int virq_pic_set_irq(struct virq_pic *pic,
 		ret = 0;	/* still high: no new edge */
 	else
 		ret = 1;
+	trace_virq_pic_set_irq(chip_no & 1, pin & 7, level, ret);
 	pic_set_input(pic, s, pin & 7, level);
 	kick = pic_update(pic);
 	pic_unlock_and_kick(pic, flags, kick);

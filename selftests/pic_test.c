@@ -292,4 +292,49 @@ TEST_F(pic, irqchip_bad_state_changes_nothing)
 	EXPECT_EQ(0, virq_inb(self->chip, 0x21));
 }
 
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+#define TRACING "/sys/kernel/debug/tracing"
+
+TEST_F(pic, tracepoints)
+{
+	static char buf[1 << 16];
+	ssize_t n = 0, r;
+	int fd;
+
+	ASSERT_EQ(0, virq_pic_init_linux(self->chip));
+	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
+	ASSERT_EQ(0, write_str(TRACING "/events/virq/enable", "1"));
+	EXPECT_EQ(1, virq_line(self->chip, 4, 1));
+	EXPECT_EQ(0x34, ioctl(self->vcpu, VIRQ_VCPU_ACK, 0));
+	ASSERT_EQ(0, virq_outb(self->chip, 0x20, 0x0c));	/* poll */
+	EXPECT_EQ(0, virq_inb(self->chip, 0x20));
+	ASSERT_EQ(0, virq_outb(self->chip, 0x21, 0x02));
+	EXPECT_EQ(-1, virq_line(self->chip, 1, 1));
+	ASSERT_EQ(0, write_str(TRACING "/events/virq/enable", "0"));
+
+	fd = open(TRACING "/trace", O_RDONLY);
+	ASSERT_LE(0, fd);
+	while (n < (ssize_t)sizeof(buf) - 1 &&
+	       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += r;
+	buf[n] = 0;
+	close(fd);
+	EXPECT_NE(NULL, strstr(buf, "virq_pic_set_irq: irq 4 level 1 status 1"));
+	EXPECT_NE(NULL, strstr(buf, "virq_pic_intack: vector 0x34 isr 10/00"));
+	EXPECT_NE(NULL, strstr(buf, "virq_pic_set_irq: irq 1 level 1 status -1"));
+	/* The poll found nothing pending: it acknowledged nothing. */
+	EXPECT_EQ(NULL, strstr(buf, "virq_pic_intack: poll"));
+}
+
 TEST_HARNESS_MAIN
