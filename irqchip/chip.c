@@ -120,8 +120,8 @@ static int virq_ioctl_set_gsi_routing(struct virq_chip *chip,
 	return ret;
 }
 
-static int virq_ioctl_irq_line(struct virq_chip *chip, void __user *argp,
-			       bool status)
+static int virq_ioctl_irq_line(struct virq_chip *chip,
+			       struct virq_irq_level __user *argp, bool status)
 {
 	struct virq_irq_level il;
 	int r;
@@ -131,11 +131,9 @@ static int virq_ioctl_irq_line(struct virq_chip *chip, void __user *argp,
 	if (il.irq >= VIRQ_NR_GSIS || il.level > 1)
 		return -EINVAL;
 	r = virq_irq_line(chip, il.irq, il.level);
-	if (status) {
-		il.status = r;
-		if (copy_to_user(argp, &il, sizeof(il)))
-			return -EFAULT;
-	}
+	/* Only the status word goes back. */
+	if (status && copy_to_user(&argp->status, &r, sizeof(r)))
+		return -EFAULT;
 	return 0;
 }
 

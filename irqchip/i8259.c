@@ -11,9 +11,9 @@
  * register select, poll and special mask mode, rotation, spurious IR7,
  * cascade acknowledge by slave ID, and save/restore.
  *
- * Locks: pic->lock (spinlock, irqsave) protects both PICs and the output;
- * every helper below runs with it held. vcpu->lock nests inside it
- * (virq_vcpu_set_extint). Kicks happen after pic->lock is dropped.
+ * Locks: pic->lock (spinlock, irqsave) protects both PICs, the output and
+ * the receiving vCPU's extint flag; every helper below runs with it held.
+ * Kicks happen after pic->lock is dropped.
  * May call: vcpu.c (virq_vcpu_set_extint, virq_vcpu_kick); it defines the
  * tracepoints of virq_trace.h.
  */

@@ -13,12 +13,18 @@
  * are cleared by the kernel; NMI, SMI, INIT, SIPI and EVENT are set by the
  * kernel and consumed (cleared atomically) by the VMM.
  *
+ * The pending-vector set is lock-free, as an APIC's IRR: a sender sets the
+ * vector's bit and then INTR; the acknowledge takes a bit with
+ * test_and_clear_bit(), and when it finds nothing left it clears INTR and
+ * looks again, so INTR is never lost (it may be seen set with nothing
+ * pending: VIRQ_VCPU_ACK then answers -EAGAIN and clears it).
+ *
  * Kick: wake the thread sleeping in VIRQ_VCPU_WAIT; else, if mode is
  * IN_GUEST, cmpxchg it to EXITING and send the registered signal (exactly
  * one signal per IN_GUEST -> EXITING transition); else nothing.
  *
- * Locks: vcpu->lock (spinlock, irqsave) protects irr, extint, sig_task and
- * sig_no; it nests inside pic->lock. Kicks take only vcpu->lock (for the
+ * Locks: vcpu->lock (spinlock, irqsave) protects sig_task and sig_no only.
+ * vcpu->extint changes under pic->lock. Kicks take vcpu->lock (for the
  * signal target) and the wait queue lock, and are never issued with a
  * device lock held. May call: i8259.c (virq_pic_read_acknowledge).
  */
@@ -85,14 +91,25 @@ void virq_vcpu_kick(struct virq_vcpu *vcpu)
 	spin_unlock_irqrestore(&vcpu->lock, flags);
 }
 
-/* Mirror "an interrupt awaits acknowledge" into the request word. */
-static void virq_vcpu_update_intr(struct virq_vcpu *vcpu)
+static bool virq_vcpu_pending(struct virq_vcpu *vcpu)
 {
-	lockdep_assert_held(&vcpu->lock);
-	if (vcpu->extint || !bitmap_empty(vcpu->irr, 256))
+	return READ_ONCE(vcpu->extint) || !bitmap_empty(vcpu->irr, 256);
+}
+
+/*
+ * After taking pending state away: drop INTR if nothing is left. Clear,
+ * then look again, so that a sender who set its state before our clear
+ * but its INTR bit before it is never lost.
+ */
+static void virq_vcpu_recheck_intr(struct virq_vcpu *vcpu)
+{
+	if (virq_vcpu_pending(vcpu))
+		return;
+	atomic_andnot(VIRQ_REQ_INTR, virq_req_word(vcpu));
+	/* The clear is visible before the state is read again. */
+	smp_mb__after_atomic();
+	if (virq_vcpu_pending(vcpu))
 		virq_vcpu_request(vcpu, VIRQ_REQ_INTR);
-	else
-		atomic_andnot(VIRQ_REQ_INTR, virq_req_word(vcpu));
 }
 
 /**
@@ -104,16 +121,13 @@ static void virq_vcpu_update_intr(struct virq_vcpu *vcpu)
  */
 void virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&vcpu->lock, flags);
-	vcpu->extint = level;
-	if (level)
-		virq_vcpu_request(vcpu, VIRQ_REQ_EXTINT);
-	else
+	WRITE_ONCE(vcpu->extint, level);
+	if (level) {
+		virq_vcpu_request(vcpu, VIRQ_REQ_EXTINT | VIRQ_REQ_INTR);
+	} else {
 		atomic_andnot(VIRQ_REQ_EXTINT, virq_req_word(vcpu));
-	virq_vcpu_update_intr(vcpu);
-	spin_unlock_irqrestore(&vcpu->lock, flags);
+		virq_vcpu_recheck_intr(vcpu);
+	}
 }
 
 /*
@@ -122,7 +136,6 @@ void virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level)
  */
 int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
 {
-	unsigned long flags;
 	int r;
 
 	switch (msg->delivery_mode) {
@@ -131,11 +144,12 @@ int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
 		/* Vectors 0-15 are illegal; an APIC refuses them. */
 		if (msg->vector < 16)
 			return -1;
-		spin_lock_irqsave(&vcpu->lock, flags);
-		r = !__test_and_set_bit(msg->vector, vcpu->irr);
-		if (r)
-			virq_vcpu_update_intr(vcpu);
-		spin_unlock_irqrestore(&vcpu->lock, flags);
+		/* Already pending: coalesced, as an APIC's IRR. */
+		if (test_bit(msg->vector, vcpu->irr) ||
+		    test_and_set_bit(msg->vector, vcpu->irr))
+			return 0;
+		virq_vcpu_request(vcpu, VIRQ_REQ_INTR);
+		r = 1;
 		break;
 	case VIRQ_DM_NMI:
 		virq_vcpu_request(vcpu, VIRQ_REQ_NMI);
@@ -211,20 +225,19 @@ struct virq_vcpu *virq_vcpu_by_apic_id(struct virq_chip *chip, u32 apic_id)
 static int virq_vcpu_ack(struct virq_vcpu *vcpu)
 {
 	struct virq_chip *chip = vcpu->chip;
-	unsigned long flags;
 	int vector = -1;
 
 	if (chip->pic && READ_ONCE(vcpu->extint))
 		vector = virq_pic_read_acknowledge(chip->pic, vcpu);
 	if (vector < 0) {
-		spin_lock_irqsave(&vcpu->lock, flags);
-		vector = find_last_bit(vcpu->irr, 256);
-		if (vector < 256)
-			__clear_bit(vector, vcpu->irr);
-		else
-			vector = -EAGAIN;
-		virq_vcpu_update_intr(vcpu);
-		spin_unlock_irqrestore(&vcpu->lock, flags);
+		do {
+			vector = find_last_bit(vcpu->irr, 256);
+			if (vector >= 256) {
+				vector = -EAGAIN;
+				break;
+			}
+		} while (!test_and_clear_bit(vector, vcpu->irr));
+		virq_vcpu_recheck_intr(vcpu);
 	}
 	if (vector >= 0)
 		virq_count(&vcpu->run->acks);

@@ -6,8 +6,9 @@
  * Lock order (outer first):
  *   chip->lock (mutex: vCPU creation, routing updates)
  *     pic->lock (spinlock, irqsave: PIC registers and output line)
- *       vcpu->lock (spinlock, irqsave: pending vectors, INTR request)
- *         task siglock (inside send_sig(), kicks only)
+ *   vcpu->lock (spinlock, irqsave: the signal target; kicks only)
+ *     task siglock (inside send_sig())
+ * A vCPU's pending vectors and request word are updated with atomics.
  * Routing readers hold only rcu_read_lock(). vCPU kicks (wake-ups and
  * signals) are issued after the device lock is dropped.
  */
@@ -146,9 +147,9 @@ struct virq_vcpu {
 	struct virq_vcpu_run *run;	/* the shared page */
 	struct page *run_page;
 	wait_queue_head_t wq;		/* VIRQ_VCPU_WAIT sleeps here */
-	spinlock_t lock;		/* irr, extint, sig_task, sig_no */
-	unsigned long irr[256 / BITS_PER_LONG];	/* MSI vectors pending */
-	bool extint;			/* the PIC's INT output is high */
+	spinlock_t lock;		/* sig_task, sig_no */
+	unsigned long irr[256 / BITS_PER_LONG];	/* pending vectors, atomic */
+	bool extint;			/* PIC INT high; under pic->lock */
 	struct task_struct *sig_task;	/* registered thread, or NULL */
 	int sig_no;
 };
