@@ -21,7 +21,7 @@ pass() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); failures+=("$1"); log "FAIL: $1"; }
 
 "$VIRQ_TOP/testing/deps.sh"
-src=$(src_dir)
+src=$(ensure_src)
 
 # Build the module sources in a copy, so builds for several kernels never
 # share object files with each other or with the source tree.

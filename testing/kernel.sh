@@ -13,15 +13,7 @@ if [ -f "$out/.virq-built" ]; then
 	exit 0
 fi
 
-src=$(src_dir)
-if [ ! -f "$src/.virq-unpacked" ]; then
-	[ -f "$VIRQ_SRC_TAR" ] || die "$VIRQ_SRC_TAR missing (run testing/deps.sh)"
-	log "unpacking $VIRQ_SRC_TAR"
-	rm -rf "$(dirname "$src")"
-	mkdir -p "$(dirname "$src")"
-	tar -C "$(dirname "$src")" -xf "$VIRQ_SRC_TAR"
-	touch "$src/.virq-unpacked"
-fi
+src=$(ensure_src)
 
 log "kernel $flavour: configuring in $out"
 mkdir -p "$out"

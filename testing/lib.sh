@@ -38,3 +38,19 @@ kernel_dir() {
 	h=$( { src_version; cat $(fragments "$f"); } | sha256sum | cut -c1-16)
 	echo "$VIRQ_CACHE/$f-$h"
 }
+
+# Unpack the kernel source once (shared by every flavour, the selftests'
+# kselftest headers and checkpatch); prints its directory.
+ensure_src() {
+	local src
+	src=$(src_dir)
+	if [ ! -f "$src/.virq-unpacked" ]; then
+		[ -f "$VIRQ_SRC_TAR" ] || die "$VIRQ_SRC_TAR missing (run testing/deps.sh)"
+		log "unpacking $VIRQ_SRC_TAR"
+		rm -rf "$(dirname "$src")"
+		mkdir -p "$(dirname "$src")"
+		tar -C "$(dirname "$src")" -xf "$VIRQ_SRC_TAR"
+		touch "$src/.virq-unpacked"
+	fi
+	echo "$src"
+}
