@@ -167,7 +167,7 @@ static int virq_ioctl_io(struct virq_chip *chip, void __user *argp)
 
 	if (copy_from_user(&io, argp, sizeof(io)))
 		return -EFAULT;
-	if (io.write > 1 || memchr_inv(io.pad, 0, sizeof(io.pad)))
+	if (!virq_io_valid(&io))
 		return -EINVAL;
 	switch (io.space) {
 	case VIRQ_IO_PIO:
@@ -184,12 +184,9 @@ static int virq_ioctl_io(struct virq_chip *chip, void __user *argp)
 			return 0;
 		io.data = byte;
 		return copy_to_user(argp, &io, sizeof(io)) ? -EFAULT : 0;
-	case VIRQ_IO_MMIO:
-	case VIRQ_IO_MSR:
-		/* No device of this version claims MMIO or MSRs. */
-		return -ENOENT;
 	default:
-		return -EINVAL;
+		/* No chip device of this version claims MMIO or MSRs. */
+		return -ENOENT;
 	}
 }
 

@@ -310,8 +310,7 @@ static long virq_vcpu_io(struct virq_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&io, argp, sizeof(io)))
 		return -EFAULT;
-	if (io.write > 1 || memchr_inv(io.pad, 0, sizeof(io.pad)) ||
-	    io.space > VIRQ_IO_MSR)
+	if (!virq_io_valid(&io))
 		return -EINVAL;
 	/* No per-vCPU device (LAPIC) in this version claims anything. */
 	return -ENOENT;

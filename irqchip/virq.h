@@ -20,6 +20,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/wait.h>
 #include <linux/virq.h>
 
@@ -162,6 +163,13 @@ void virq_vcpu_kick(struct virq_vcpu *vcpu);
 void virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level);
 int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg);
 int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg);
+
+/* The checks every VIRQ_IO argument passes, on a chip or a vCPU fd. */
+static inline bool virq_io_valid(const struct virq_io *io)
+{
+	return io->space <= VIRQ_IO_MSR && io->write <= 1 &&
+	       !memchr_inv(io->pad, 0, sizeof(io->pad));
+}
 
 /* ---- the chip (chip.c) ---- */
 
