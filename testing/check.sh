@@ -96,6 +96,16 @@ run_flavour() {
 		return
 	fi
 
+	local mi=/sbin/modinfo
+	command -v modinfo >/dev/null && mi=modinfo
+	if [ "$($mi -F license "$out/mod/virq.ko")" = GPL ] &&
+	   [ -n "$($mi -F description "$out/mod/virq.ko")" ] &&
+	   [ -n "$($mi -F version "$out/mod/virq.ko")" ]; then
+		pass
+	else
+		fail "$f: modinfo lacks license GPL, description or version"
+	fi
+
 	"$VIRQ_TOP/testing/initramfs.sh" "$out/initramfs.cpio.gz" \
 		"$out/mod" "$B/user" || { fail "$f: initramfs"; return; }
 
