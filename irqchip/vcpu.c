@@ -93,7 +93,10 @@ void virq_vcpu_kick(struct virq_vcpu *vcpu)
 
 static bool virq_vcpu_pending(struct virq_vcpu *vcpu)
 {
-	return READ_ONCE(vcpu->extint) || !bitmap_empty(vcpu->irr, 256);
+	if (READ_ONCE(vcpu->extint))
+		return true;
+	/* A racy look by design: callers re-check with atomic bitops. */
+	return !data_race(bitmap_empty(vcpu->irr, 256));
 }
 
 /*
@@ -145,7 +148,7 @@ int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
 		if (msg->vector < 16)
 			return -1;
 		/* Already pending: coalesced, as an APIC's IRR. */
-		if (test_bit(msg->vector, vcpu->irr) ||
+		if (test_bit_acquire(msg->vector, vcpu->irr) ||
 		    test_and_set_bit(msg->vector, vcpu->irr))
 			return 0;
 		virq_vcpu_request(vcpu, VIRQ_REQ_INTR);
@@ -231,7 +234,8 @@ static int virq_vcpu_ack(struct virq_vcpu *vcpu)
 		vector = virq_pic_read_acknowledge(chip->pic, vcpu);
 	if (vector < 0) {
 		do {
-			vector = find_last_bit(vcpu->irr, 256);
+			/* A candidate; test_and_clear_bit() decides. */
+			vector = data_race(find_last_bit(vcpu->irr, 256));
 			if (vector >= 256) {
 				vector = -EAGAIN;
 				break;

@@ -8,7 +8,7 @@ VIRQ_CACHE=${VIRQ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virq}
 VIRQ_SRC_PKG=linux-source-6.12
 VIRQ_SRC_TAR=/usr/src/$VIRQ_SRC_PKG.tar.xz
 VIRQ_JOBS=${VIRQ_JOBS:-2}
-VIRQ_FLAVOURS=${VIRQ_FLAVOURS:-base debug}
+VIRQ_FLAVOURS=${VIRQ_FLAVOURS:-base debug kcsan}
 
 log() { printf '[virq %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

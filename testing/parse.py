@@ -16,7 +16,7 @@ import sys
 
 # Kernel log lines that fail the run wherever they appear.
 SPLATS = [
-    r"BUG:", r"WARNING:", r"KASAN", r"UBSAN", r"KCSAN",
+    r"BUG:", r"WARNING:", r"KASAN:", r"UBSAN:", r"KCSAN:",
     r"Oops", r"Kernel panic", r"general protection fault",
     r"possible recursive locking", r"possible circular locking",
     r"inconsistent lock state", r"suspicious RCU usage",
