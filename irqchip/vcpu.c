@@ -100,9 +100,9 @@ static bool virq_vcpu_pending(struct virq_vcpu *vcpu)
 }
 
 /*
- * After taking pending state away: drop INTR if nothing is left. Clear,
- * then look again, so that a sender who set its state before our clear
- * but its INTR bit before it is never lost.
+ * After taking pending state away: drop INTR if nothing is left. A sender
+ * stores its state, then sets INTR; if its INTR landed before our clear,
+ * the second look finds its state and sets INTR again, so none is lost.
  */
 static void virq_vcpu_recheck_intr(struct virq_vcpu *vcpu)
 {
