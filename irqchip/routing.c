@@ -79,6 +79,12 @@ static int virq_route_parse(const struct virq_chip_config *cfg,
 	}
 }
 
+/* The GSI index: right after the entries, in the same allocation. */
+static u16 *virq_routing_index(const struct virq_routing *rt)
+{
+	return (u16 *)&rt->entries[rt->nr];
+}
+
 /**
  * virq_routing_find() - the routes of a GSI
  * @rt: a routing table
@@ -90,7 +96,7 @@ static int virq_route_parse(const struct virq_chip_config *cfg,
 u32 virq_routing_find(const struct virq_routing *rt, u32 gsi,
 		      const struct virq_route **first)
 {
-	const u16 *index = (const u16 *)&rt->entries[rt->nr];
+	const u16 *index = virq_routing_index(rt);
 
 	if (gsi >= rt->nr_gsis)
 		return 0;
@@ -172,8 +178,7 @@ virq_routing_build(const struct virq_chip_config *cfg,
 			goto fail;
 	}
 
-	/* The GSI index lives right after the entries (one allocation). */
-	index = (u16 *)&rt->entries[nr];
+	index = virq_routing_index(rt);
 	for (i = 0; i < nr; i++)
 		index[rt->entries[i].gsi + 1]++;
 	for (i = 1; i <= nr_gsis; i++)

@@ -55,7 +55,7 @@ static void virq_count(__u64 *counter)
 	atomic64_inc((atomic64_t *)counter);
 }
 
-/* Set request bits after the state they announce is visible. */
+/* Make requests, counting them, as kvm_make_request() does. */
 void virq_vcpu_request(struct virq_vcpu *vcpu, u32 bits)
 {
 	/* The state the request announces is visible before the bit. */
@@ -437,7 +437,6 @@ int virq_vcpu_create(struct virq_chip *chip, u32 apic_id)
 	vcpu->run->apic_id = apic_id;
 	vcpu->chip = chip;
 	vcpu->apic_id = apic_id;
-	vcpu->index = chip->nr_vcpus;
 	spin_lock_init(&vcpu->lock);
 	init_waitqueue_head(&vcpu->wq);
 
@@ -454,9 +453,10 @@ int virq_vcpu_create(struct virq_chip *chip, u32 apic_id)
 	}
 	kref_get(&chip->ref);
 
-	chip->vcpus[vcpu->index] = vcpu;
+	/* nr_vcpus changes only under chip->lock, which we hold. */
+	chip->vcpus[chip->nr_vcpus] = vcpu;
 	/* Publish: readers see the slot filled before the count covers it. */
-	smp_store_release(&chip->nr_vcpus, vcpu->index + 1);
+	smp_store_release(&chip->nr_vcpus, chip->nr_vcpus + 1);
 	/* The BSP receives the PIC's INT output. */
 	if (apic_id == 0 && chip->pic)
 		virq_pic_connect(chip->pic, vcpu);

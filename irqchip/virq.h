@@ -69,15 +69,16 @@ struct virq_route {
 };
 
 /*
- * An immutable routing table. entries[] is sorted by GSI; the routes of
- * GSI g are entries[index[g]] .. entries[index[g + 1] - 1] for
- * g < nr_gsis, and GSIs from nr_gsis on have no route.
+ * An immutable routing table. entries[] is sorted by GSI and followed, in
+ * the same allocation, by a u16 index[nr_gsis + 1]: the routes of GSI g
+ * are entries[index[g]] .. entries[index[g + 1] - 1] for g < nr_gsis, and
+ * GSIs from nr_gsis on have no route. Look routes up with
+ * virq_routing_find().
  */
 struct virq_routing {
 	struct rcu_head rcu;
 	u32 nr;
 	u32 nr_gsis;
-	u16 *index;		/* nr_gsis + 1 entries */
 	struct virq_route entries[];
 };
 
@@ -144,7 +145,6 @@ int virq_pic_set_state(struct virq_pic *pic, unsigned int chip_no,
 struct virq_vcpu {
 	struct virq_chip *chip;
 	u32 apic_id;
-	u32 index;
 	struct virq_vcpu_run *run;	/* the shared page */
 	struct page *run_page;
 	wait_queue_head_t wq;		/* VIRQ_VCPU_WAIT sleeps here */
