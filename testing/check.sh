@@ -12,6 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-check}
+virq_lock
 B=$VIRQ_TOP/build
 passed=0
 failed=0
@@ -121,6 +122,14 @@ run_flavour() {
 		tr -d '\r' <"$out/results.log"
 		grep -q "^VIRQ-$(echo "$mode" | tr a-z A-Z) rc=0" "$out/results.log" &&
 			pass || fail "$f: $mode"
+		# A benchmark on a jiffies clock reports zeros: refuse it.
+		if grep -q '^VIRQ-CLOCKSOURCE [a-z_]*jiffies\|^VIRQ-CLOCKSOURCE *$' \
+			"$out/results.log" ||
+		   ! grep -q '^VIRQ-CLOCKSOURCE' "$out/results.log"; then
+			fail "$f: the VM has no usable clocksource"
+		else
+			pass
+		fi
 		return
 	fi
 

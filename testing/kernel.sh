@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 flavour=${1:?usage: kernel.sh FLAVOUR}
+virq_lock
 [ -f "$VIRQ_TOP/testing/config/$flavour.config" ] || die "no flavour $flavour"
 out=$(kernel_dir "$flavour")
 

@@ -54,3 +54,16 @@ ensure_src() {
 	fi
 	echo "$src"
 }
+
+# One kernel build or test VM at a time on this machine (two cores): a
+# second `make check` (or kernel.sh) waits here for the first to finish.
+virq_lock() {
+	[ -n "${VIRQ_LOCKED:-}" ] && return 0
+	mkdir -p "$VIRQ_CACHE"
+	exec 9>"$VIRQ_CACHE/.lock"
+	if ! flock -n 9; then
+		log "another virq build or test run holds $VIRQ_CACHE/.lock; waiting"
+		flock 9
+	fi
+	export VIRQ_LOCKED=1
+}

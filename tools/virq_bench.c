@@ -23,9 +23,15 @@
  *
  * Prints a table and one JSON object. --quick: few iterations, a smoke
  * run for `make check` (no figures are judged there).
+ *
+ * It refuses to report (exit 2) when a measurement is not one: a clock
+ * whose resolution is coarser than 1 us (a VM left on jiffies), a timed
+ * interval at or below the clock's resolution, or a figure that is not a
+ * finite positive number.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -44,6 +50,8 @@
 #define REPS 7
 
 static int quick;
+static int bad_measurements;
+static uint64_t clock_res_ns;
 static int chip, vcpu;
 static struct virq_vcpu_run *run;
 
@@ -68,6 +76,18 @@ static void pin(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu % sysconf(_SC_NPROCESSORS_ONLN), &set);
 	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* A timed interval must be longer than the clock can resolve. */
+static uint64_t measured(const char *what, uint64_t ns)
+{
+	if (ns <= clock_res_ns) {
+		fprintf(stderr, "virq_bench: %s took %llu ns, at or below the clock's resolution (%llu ns)\n",
+			what, (unsigned long long)ns,
+			(unsigned long long)clock_res_ns);
+		bad_measurements++;
+	}
+	return ns;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -117,7 +137,7 @@ static double per_call_ns(int fd, unsigned long cmd, void *arg, int n)
 	for (i = 0; i < n; i++)
 		if (ioctl(fd, cmd, arg) < 0)
 			die("ioctl");
-	return (double)(now_ns() - t0) / n;
+	return (double)measured("an ioctl loop", now_ns() - t0) / n;
 }
 
 static double ratio_irq_line(int n, unsigned long cmd)
@@ -265,8 +285,8 @@ static void wake_run(int use_virq, int n, uint64_t *p50, uint64_t *p99)
 			line(4, 0);
 	}
 	pthread_join(t, NULL);
-	*p50 = pct(lat, n, 50);
-	*p99 = pct(lat, n, 99);
+	*p50 = measured("wake p50", pct(lat, n, 50));
+	*p99 = measured("wake p99", pct(lat, n, 99));
 	free(lat);
 }
 
@@ -328,7 +348,7 @@ static uint64_t poll_run(int use_virq, int n)
 			line(4, 0);
 	}
 	pthread_join(t, NULL);
-	p50 = pct(lat, n, 50);
+	p50 = measured("poll p50", pct(lat, n, 50));
 	free(lat);
 	return p50;
 }
@@ -366,10 +386,21 @@ int main(int argc, char **argv)
 	uint64_t v50, v99, e50, e99, p_virq, p_mem;
 	const char *dev_path = "/dev/virq";
 
+	struct timespec res;
+
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--quick"))
 			quick = 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (clock_getres(CLOCK_MONOTONIC, &res))
+		die("clock_getres");
+	clock_res_ns = res.tv_sec * 1000000000ULL + res.tv_nsec;
+	printf("# clock resolution %llu ns\n", (unsigned long long)clock_res_ns);
+	if (clock_res_ns > 1000) {
+		fprintf(stderr, "virq_bench: CLOCK_MONOTONIC resolves only %llu ns (no high-resolution clock): refusing to measure\n",
+			(unsigned long long)clock_res_ns);
+		return 2;
+	}
 	reps = quick ? 3 : REPS;
 	calls = quick ? 2000 : 200000;
 	wakes = quick ? 50 : 2000;
@@ -418,7 +449,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "# rep %d: poll\n", r);
 		p_virq = poll_run(1, wakes);
 		p_mem = poll_run(0, wakes);
-		fig[5].v[r] = (double)p_virq / (p_mem ? p_mem : 1);
+		fig[5].v[r] = (double)p_virq / p_mem;
 		if (r == 0)
 			printf("# rep 0 absolute: wake p50 virq %llu ns, eventfd %llu ns; poll p50 virq %llu ns, memory %llu ns\n",
 			       (unsigned long long)v50, (unsigned long long)e50,
@@ -426,6 +457,18 @@ int main(int argc, char **argv)
 			       (unsigned long long)p_mem);
 	}
 
+	for (i = 0; i < nfig; i++)
+		for (r = 0; r < reps; r++)
+			if (!isfinite(fig[i].v[r]) || fig[i].v[r] <= 0) {
+				fprintf(stderr, "virq_bench: %s rep %d is %f, not a measurement\n",
+					fig[i].name, r, fig[i].v[r]);
+				bad_measurements++;
+			}
+	if (bad_measurements) {
+		fprintf(stderr, "virq_bench: %d bad measurement(s): refusing to report\n",
+			bad_measurements);
+		return 2;
+	}
 	printf("%-28s %8s %18s %8s\n", "figure", "median", "spread", "target");
 	for (i = 0; i < nfig; i++) {
 		char tgt[16] = "-";
