@@ -91,6 +91,7 @@ void virq_chip_put(struct virq_chip *chip)
 {
 	kref_put(&chip->ref, virq_chip_release);
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_chip_put);
 
 static int virq_chip_fd_release(struct inode *inode, struct file *file)
 {
@@ -137,57 +138,78 @@ static int virq_ioctl_irq_line(struct virq_chip *chip,
 	return 0;
 }
 
-static int virq_ioctl_signal_msi(struct virq_chip *chip, void __user *argp)
+static int virq_ioctl_signal_msi(struct virq_chip *chip,
+				 struct virq_msi __user *argp)
 {
-	struct virq_msi m;
 	struct virq_irq_msg msg;
-	int ret;
+	struct virq_msi m;
+	int status;
 
 	if (copy_from_user(&m, argp, sizeof(m)))
 		return -EFAULT;
-	if ((m.flags & ~VIRQ_MSI_VALID_DEVID) || memchr_inv(m.pad, 0, sizeof(m.pad)))
+	/* status is out only: whatever it holds on entry is overwritten. */
+	if ((m.flags & ~VIRQ_MSI_VALID_DEVID) ||
+	    memchr_inv(m.pad, 0, sizeof(m.pad)))
 		return -EINVAL;
 	if (!(m.flags & VIRQ_MSI_VALID_DEVID) && m.devid)
 		return -EINVAL;
-	ret = virq_msi_decode(m.address_lo, m.address_hi, m.data,
-			      chip->cfg.flags & VIRQ_CHIP_32BIT_IDS, &msg);
-	if (ret)
+	if (virq_msi_decode(m.address_lo, m.address_hi, m.data,
+			    chip->cfg.flags & VIRQ_CHIP_32BIT_IDS, &msg))
+		return -EINVAL;
+	status = virq_msi_send(chip, &msg);
+	/* The status as VIRQ_IRQ_LINE_STATUS reports it for an MSI route. */
+	if (put_user(status, &argp->status))
+		return -EFAULT;
+	/* KVM's return value: the CPUs reached; 0 when none was. */
+	return max(status, 0);
+}
+
+/**
+ * virq_chip_io() - a forwarded register access to the chip's devices
+ * @chip: the chip
+ * @io: the access, already checked by virq_io_valid(); a read's result
+ *      goes to @io->data
+ *
+ * Return: 0, -ENOENT if no device of the chip claims the address,
+ * -EINVAL for a size the claimed register does not have.
+ */
+int virq_chip_io(struct virq_chip *chip, struct virq_io *io)
+{
+	u8 byte;
+	int ret;
+
+	switch (io->space) {
+	case VIRQ_IO_PIO:
+		if (!chip->pic || io->addr > 0xffff ||
+		    !virq_pic_claims(io->addr))
+			return -ENOENT;
+		/* The PIC and ELCR ports are byte registers. */
+		if (io->len != 1)
+			return -EINVAL;
+		byte = io->data;
+		ret = virq_pic_pio(chip->pic, io->addr, io->write, &byte);
+		if (!ret && !io->write)
+			io->data = byte;
 		return ret;
-	/* A level-triggered deassert message delivers nothing. */
-	if (msg.trigger_level && !msg.level_assert)
-		return 0;
-	return max(virq_deliver_msg(chip, &msg), 0);
+	default:
+		/* No chip device of this version claims MMIO or MSRs. */
+		return -ENOENT;
+	}
 }
 
 static int virq_ioctl_io(struct virq_chip *chip, void __user *argp)
 {
 	struct virq_io io;
-	u8 byte;
 	int ret;
 
 	if (copy_from_user(&io, argp, sizeof(io)))
 		return -EFAULT;
 	if (!virq_io_valid(&io))
 		return -EINVAL;
-	switch (io.space) {
-	case VIRQ_IO_PIO:
-		if (!chip->pic || io.addr > 0xffff || !virq_pic_claims(io.addr))
-			return -ENOENT;
-		/* The PIC and ELCR ports are byte registers. */
-		if (io.len != 1)
-			return -EINVAL;
-		byte = io.data;
-		ret = virq_pic_pio(chip->pic, io.addr, io.write, &byte);
-		if (ret)
-			return ret;
-		if (io.write)
-			return 0;
-		io.data = byte;
-		return copy_to_user(argp, &io, sizeof(io)) ? -EFAULT : 0;
-	default:
-		/* No chip device of this version claims MMIO or MSRs. */
-		return -ENOENT;
-	}
+	ret = virq_chip_io(chip, &io);
+	if (ret || io.write)
+		return ret;
+	return copy_to_user(argp, &io, sizeof(io)) ? -EFAULT : 0;
 }
 
 static int virq_ioctl_irqchip(struct virq_chip *chip, void __user *argp,
@@ -271,10 +293,48 @@ static const struct file_operations virq_chip_fops = {
 	.llseek = noop_llseek,
 };
 
+/**
+ * virq_chip_alloc() - a chip without a file descriptor
+ * @cfg: a configuration virq_chip_config_check() accepted
+ *
+ * Return: the chip (one reference), or an ERR_PTR().
+ */
+struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
+{
+	struct virq_routing *rt;
+	struct virq_chip *chip;
+	int ret = -ENOMEM;
+
+	chip = kzalloc(sizeof(*chip), GFP_KERNEL_ACCOUNT);
+	if (!chip)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&chip->ref);
+	mutex_init(&chip->lock);
+	chip->cfg = *cfg;
+	chip->vcpus = kcalloc(cfg->max_vcpus, sizeof(*chip->vcpus),
+			      GFP_KERNEL_ACCOUNT);
+	if (!chip->vcpus)
+		goto fail;
+	chip->pic = kzalloc(sizeof(*chip->pic), GFP_KERNEL_ACCOUNT);
+	if (!chip->pic)
+		goto fail;
+	virq_pic_init(chip->pic);
+	rt = virq_routing_default(cfg);
+	if (IS_ERR(rt)) {
+		ret = PTR_ERR(rt);
+		goto fail;
+	}
+	RCU_INIT_POINTER(chip->routing, rt);
+	return chip;
+fail:
+	virq_chip_put(chip);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_chip_alloc);
+
 int virq_create_chip(const struct virq_chip_config __user *ucfg)
 {
 	struct virq_chip_config cfg;
-	struct virq_routing *rt;
 	struct virq_chip *chip;
 	int ret;
 
@@ -287,34 +347,12 @@ int virq_create_chip(const struct virq_chip_config __user *ucfg)
 	if (cfg.flags & (VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC))
 		return -EOPNOTSUPP;
 
-	chip = kzalloc(sizeof(*chip), GFP_KERNEL_ACCOUNT);
-	if (!chip)
-		return -ENOMEM;
-	kref_init(&chip->ref);
-	mutex_init(&chip->lock);
-	chip->cfg = cfg;
-	ret = -ENOMEM;
-	chip->vcpus = kcalloc(cfg.max_vcpus, sizeof(*chip->vcpus),
-			      GFP_KERNEL_ACCOUNT);
-	if (!chip->vcpus)
-		goto fail;
-	chip->pic = kzalloc(sizeof(*chip->pic), GFP_KERNEL_ACCOUNT);
-	if (!chip->pic)
-		goto fail;
-	virq_pic_init(chip->pic);
-	rt = virq_routing_default(&cfg);
-	if (IS_ERR(rt)) {
-		ret = PTR_ERR(rt);
-		goto fail;
-	}
-	RCU_INIT_POINTER(chip->routing, rt);
-
+	chip = virq_chip_alloc(&cfg);
+	if (IS_ERR(chip))
+		return PTR_ERR(chip);
 	ret = anon_inode_getfd("virq-chip", &virq_chip_fops, chip,
 			       O_RDWR | O_CLOEXEC);
 	if (ret < 0)
-		goto fail;
-	return ret;
-fail:
-	virq_chip_put(chip);
+		virq_chip_put(chip);
 	return ret;
 }

@@ -278,7 +278,7 @@ static int virq_route_set(struct virq_chip *chip, const struct virq_route *r,
 		/* An MSI is an edge: only the raising call sends it. */
 		if (!level || !r->msi.valid)
 			return -1;
-		return virq_deliver_msg(chip, &r->msi.msg);
+		return virq_msi_send(chip, &r->msi.msg);
 	default:
 		return -1;
 	}

@@ -9,34 +9,42 @@
  *
  * Requests follow kvm_make_request(): the state that caused a request is
  * stored first, then the bit is set with a barrier between. INTR and
- * EXTINT in the page mirror kernel state (vcpu->irr, the PIC output) and
- * are cleared by the kernel; NMI, SMI, INIT, SIPI and EVENT are set by the
- * kernel and consumed (cleared atomically) by the VMM.
+ * EXTINT in the page mirror kernel state (the pending-vector set, the PIC
+ * output) and only the kernel changes them; NMI, SMI, INIT, SIPI and EVENT
+ * are set by the kernel and consumed (cleared atomically) by the VMM.
  *
- * The pending-vector set is lock-free, as an APIC's IRR: a sender sets the
- * vector's bit and then INTR; the acknowledge takes a bit with
- * test_and_clear_bit(), and when it finds nothing left it clears INTR and
- * looks again, so INTR is never lost (it may be seen set with nothing
- * pending: VIRQ_VCPU_ACK then answers -EAGAIN and clears it).
+ * INTR is derived under vcpu->irq_lock from the state it mirrors: every
+ * change of that state (a vector becoming pending, the PIC output moving,
+ * an acknowledge) recomputes it in the same critical section, so a set and
+ * a clear can never interleave. Whoever turns INTR on kicks the vCPU after
+ * dropping its locks: a thread that saw INTR clear and went to sleep is
+ * always woken by the change that set it.
  *
  * Kick: wake the thread sleeping in VIRQ_VCPU_WAIT; else, if mode is
  * IN_GUEST, cmpxchg it to EXITING and send the registered signal (exactly
- * one signal per IN_GUEST -> EXITING transition); else nothing.
+ * one signal per IN_GUEST -> EXITING transition); else nothing. The
+ * registration is the thread's own and ends when that thread execs,
+ * changes credentials or exits (as the kernel drops pdeath_signal).
  *
- * Locks: vcpu->lock (spinlock, irqsave) protects sig_task and sig_no only.
- * vcpu->extint changes under pic->lock. Kicks take vcpu->lock (for the
- * signal target) and the wait queue lock, and are never issued with a
- * device lock held. May call: i8259.c (virq_pic_read_acknowledge).
+ * Locks: vcpu->irq_lock (spinlock, irqsave) protects the pending-vector
+ * set, extint and the INTR/EXTINT bits; it nests inside pic->lock.
+ * vcpu->sig_lock (spinlock, irqsave) protects the signal registration.
+ * Kicks take sig_lock and the wait-queue lock and are never issued with a
+ * device lock or irq_lock held. May call: i8259.c
+ * (virq_pic_read_acknowledge).
  */
 #include <linux/anon_inodes.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include "virq.h"
 
@@ -64,10 +72,63 @@ void virq_vcpu_request(struct virq_vcpu *vcpu, u32 bits)
 	virq_count(&vcpu->run->requests_made);
 }
 
-void virq_vcpu_kick(struct virq_vcpu *vcpu)
+/* Drop a signal registration; the caller puts what it returns. */
+static struct task_struct *virq_sig_unregister(struct virq_vcpu *vcpu,
+					       const struct cred **cred)
 {
+	struct task_struct *task = vcpu->sig_task;
+
+	lockdep_assert_held(&vcpu->sig_lock);
+	*cred = vcpu->sig_cred;
+	vcpu->sig_task = NULL;
+	vcpu->sig_cred = NULL;
+	vcpu->sig_no = 0;
+	return task;
+}
+
+static void virq_sig_put(struct task_struct *task, const struct cred *cred)
+{
+	if (task)
+		put_task_struct(task);
+	if (cred)
+		put_cred(cred);
+}
+
+/*
+ * Is the registered thread still the program and the credentials that
+ * registered? An exec or a credential change ends the registration, as
+ * it ends pdeath_signal; so does exiting.
+ */
+static bool virq_sig_target_ok(struct virq_vcpu *vcpu)
+{
+	struct task_struct *t = vcpu->sig_task;
+
+	lockdep_assert_held(&vcpu->sig_lock);
+	return READ_ONCE(t->self_exec_id) == vcpu->sig_exec_id &&
+	       rcu_access_pointer(t->real_cred) == vcpu->sig_cred &&
+	       !(READ_ONCE(t->flags) & PF_EXITING);
+}
+
+static void virq_vcpu_signal(struct virq_vcpu *vcpu)
+{
+	struct task_struct *drop = NULL;
+	const struct cred *cred = NULL;
 	unsigned long flags;
 
+	spin_lock_irqsave(&vcpu->sig_lock, flags);
+	if (vcpu->sig_task) {
+		if (!virq_sig_target_ok(vcpu) ||
+		    send_sig(vcpu->sig_no, vcpu->sig_task, 1))
+			drop = virq_sig_unregister(vcpu, &cred);
+		else
+			virq_count(&vcpu->run->signals);
+	}
+	spin_unlock_irqrestore(&vcpu->sig_lock, flags);
+	virq_sig_put(drop, cred);
+}
+
+void virq_vcpu_kick(struct virq_vcpu *vcpu)
+{
 	virq_count(&vcpu->run->kicks);
 	/*
 	 * Order the request bit before the waiter and mode checks; pairs
@@ -81,38 +142,32 @@ void virq_vcpu_kick(struct virq_vcpu *vcpu)
 		return;
 	}
 	if (atomic_cmpxchg(virq_mode_word(vcpu), VIRQ_MODE_IN_GUEST,
-			   VIRQ_MODE_EXITING) != VIRQ_MODE_IN_GUEST)
-		return;
-	spin_lock_irqsave(&vcpu->lock, flags);
-	if (vcpu->sig_task) {
-		send_sig(vcpu->sig_no, vcpu->sig_task, 1);
-		virq_count(&vcpu->run->signals);
-	}
-	spin_unlock_irqrestore(&vcpu->lock, flags);
+			   VIRQ_MODE_EXITING) == VIRQ_MODE_IN_GUEST)
+		virq_vcpu_signal(vcpu);
 }
-
-static bool virq_vcpu_pending(struct virq_vcpu *vcpu)
-{
-	if (READ_ONCE(vcpu->extint))
-		return true;
-	/* A racy look by design: callers re-check with atomic bitops. */
-	return !data_race(bitmap_empty(vcpu->irr, 256));
-}
+EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_kick);
 
 /*
- * After taking pending state away: drop INTR if nothing is left. A sender
- * stores its state, then sets INTR; if its INTR landed before our clear,
- * the second look finds its state and sets INTR again, so none is lost.
+ * Recompute INTR (and EXTINT) from the state they mirror. Returns true if
+ * INTR went from clear to set: the caller kicks once its locks are gone.
  */
-static void virq_vcpu_recheck_intr(struct virq_vcpu *vcpu)
+static bool virq_vcpu_update_intr(struct virq_vcpu *vcpu)
 {
-	if (virq_vcpu_pending(vcpu))
-		return;
-	atomic_andnot(VIRQ_REQ_INTR, virq_req_word(vcpu));
-	/* The clear is visible before the state is read again. */
-	smp_mb__after_atomic();
-	if (virq_vcpu_pending(vcpu))
+	u32 req = atomic_read(virq_req_word(vcpu));
+	bool want = vcpu->extint || !bitmap_empty(vcpu->irr, 256);
+
+	lockdep_assert_held(&vcpu->irq_lock);
+	if (vcpu->extint && !(req & VIRQ_REQ_EXTINT))
+		virq_vcpu_request(vcpu, VIRQ_REQ_EXTINT);
+	else if (!vcpu->extint && (req & VIRQ_REQ_EXTINT))
+		atomic_andnot(VIRQ_REQ_EXTINT, virq_req_word(vcpu));
+	if (want && !(req & VIRQ_REQ_INTR)) {
 		virq_vcpu_request(vcpu, VIRQ_REQ_INTR);
+		return true;
+	}
+	if (!want && (req & VIRQ_REQ_INTR))
+		atomic_andnot(VIRQ_REQ_INTR, virq_req_word(vcpu));
+	return false;
 }
 
 /**
@@ -120,18 +175,22 @@ static void virq_vcpu_recheck_intr(struct virq_vcpu *vcpu)
  * @vcpu: the vCPU wired to the PIC
  * @level: the output level
  *
- * Called with pic->lock held; the caller kicks after dropping it.
+ * Called with pic->lock held.
+ *
+ * Return: true if the caller must kick @vcpu after dropping pic->lock.
  */
-void virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level)
+bool virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level)
 {
+	unsigned long flags;
+	bool kick;
+
+	spin_lock_irqsave(&vcpu->irq_lock, flags);
 	WRITE_ONCE(vcpu->extint, level);
-	if (level) {
-		virq_vcpu_request(vcpu, VIRQ_REQ_EXTINT | VIRQ_REQ_INTR);
-	} else {
-		atomic_andnot(VIRQ_REQ_EXTINT, virq_req_word(vcpu));
-		virq_vcpu_recheck_intr(vcpu);
-	}
+	kick = virq_vcpu_update_intr(vcpu);
+	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	return kick;
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_set_extint);
 
 /*
  * Deliver one decoded message to one vCPU. Returns 1 if it became
@@ -139,7 +198,9 @@ void virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level)
  */
 int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
 {
-	int r;
+	unsigned long flags;
+	bool kick = true;
+	int r = 1;
 
 	switch (msg->delivery_mode) {
 	case VIRQ_DM_FIXED:
@@ -147,33 +208,31 @@ int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
 		/* Vectors 0-15 are illegal; an APIC refuses them. */
 		if (msg->vector < 16)
 			return -1;
+		spin_lock_irqsave(&vcpu->irq_lock, flags);
 		/* Already pending: coalesced, as an APIC's IRR. */
-		if (test_bit_acquire(msg->vector, vcpu->irr) ||
-		    test_and_set_bit(msg->vector, vcpu->irr))
-			return 0;
-		virq_vcpu_request(vcpu, VIRQ_REQ_INTR);
-		r = 1;
+		if (__test_and_set_bit(msg->vector, vcpu->irr))
+			r = 0;
+		kick = virq_vcpu_update_intr(vcpu);
+		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 		break;
 	case VIRQ_DM_NMI:
 		virq_vcpu_request(vcpu, VIRQ_REQ_NMI);
-		r = 1;
 		break;
 	case VIRQ_DM_SMI:
 		virq_vcpu_request(vcpu, VIRQ_REQ_SMI);
-		r = 1;
 		break;
 	case VIRQ_DM_INIT:
 		virq_vcpu_request(vcpu, VIRQ_REQ_INIT);
-		r = 1;
 		break;
 	default:
 		/* ExtINT messages need a LAPIC's LVT; not in this version. */
 		return -1;
 	}
-	if (r > 0)
+	if (kick)
 		virq_vcpu_kick(vcpu);
 	return r;
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_deliver);
 
 /**
  * virq_deliver_msg() - deliver a message on the minimal APIC bus
@@ -210,6 +269,23 @@ int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg)
 	return ret;
 }
 
+/**
+ * virq_msi_send() - send a decoded MSI, from VIRQ_SIGNAL_MSI or a route
+ * @chip: the chip
+ * @msg: the decoded message
+ *
+ * A level-triggered message with the level bit clear is a deassert: it
+ * delivers nothing and is ignored.
+ *
+ * Return: as virq_deliver_msg().
+ */
+int virq_msi_send(struct virq_chip *chip, const struct virq_irq_msg *msg)
+{
+	if (msg->trigger_level && !msg->level_assert)
+		return -1;
+	return virq_deliver_msg(chip, msg);
+}
+
 struct virq_vcpu *virq_vcpu_by_apic_id(struct virq_chip *chip, u32 apic_id)
 {
 	u32 i, n = virq_chip_nr_vcpus(chip);
@@ -220,33 +296,46 @@ struct virq_vcpu *virq_vcpu_by_apic_id(struct virq_chip *chip, u32 apic_id)
 	return NULL;
 }
 
+/* Take the highest pending vector, or -EAGAIN. */
+static int virq_vcpu_take_vector(struct virq_vcpu *vcpu)
+{
+	unsigned long flags;
+	bool kick;
+	int vector;
+
+	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	vector = find_last_bit(vcpu->irr, 256);
+	if (vector < 256)
+		__clear_bit(vector, vcpu->irr);
+	else
+		vector = -EAGAIN;
+	kick = virq_vcpu_update_intr(vcpu);
+	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	/* INTR may turn on here only if it was stale; kick all the same. */
+	if (kick)
+		virq_vcpu_kick(vcpu);
+	return vector;
+}
+
 /*
  * The interrupt-acknowledge cycle: the PIC's INTA if its output reaches
  * this vCPU (ExtINT wins over fixed interrupts), else the highest pending
  * vector. Returns the vector or -EAGAIN.
  */
-static int virq_vcpu_ack(struct virq_vcpu *vcpu)
+int virq_vcpu_ack(struct virq_vcpu *vcpu)
 {
 	struct virq_chip *chip = vcpu->chip;
 	int vector = -1;
 
 	if (chip->pic && READ_ONCE(vcpu->extint))
 		vector = virq_pic_read_acknowledge(chip->pic, vcpu);
-	if (vector < 0) {
-		do {
-			/* A candidate; test_and_clear_bit() decides. */
-			vector = data_race(find_last_bit(vcpu->irr, 256));
-			if (vector >= 256) {
-				vector = -EAGAIN;
-				break;
-			}
-		} while (!test_and_clear_bit(vector, vcpu->irr));
-		virq_vcpu_recheck_intr(vcpu);
-	}
+	if (vector < 0)
+		vector = virq_vcpu_take_vector(vcpu);
 	if (vector >= 0)
 		virq_count(&vcpu->run->acks);
 	return vector;
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_ack);
 
 static bool virq_vcpu_woken(struct virq_vcpu *vcpu)
 {
@@ -287,37 +376,47 @@ static long virq_vcpu_wait(struct virq_vcpu *vcpu, void __user *argp)
 
 static long virq_vcpu_set_signal(struct virq_vcpu *vcpu, void __user *argp)
 {
-	struct virq_vcpu_signal s;
 	struct task_struct *old, *task = NULL;
+	const struct cred *old_cred, *cred = NULL;
+	struct virq_vcpu_signal s;
 	unsigned long flags;
 
 	if (copy_from_user(&s, argp, sizeof(s)))
 		return -EFAULT;
-	if (s.flags || s.signo >= _NSIG || s.signo == SIGKILL ||
-	    s.signo == SIGSTOP)
+	if (s.flags || (s.signo && !valid_signal(s.signo)) ||
+	    s.signo == SIGKILL || s.signo == SIGSTOP)
 		return -EINVAL;
-	if (s.signo)
+	if (s.signo) {
 		task = get_task_struct(current);
-	spin_lock_irqsave(&vcpu->lock, flags);
-	old = vcpu->sig_task;
-	vcpu->sig_task = task;
-	vcpu->sig_no = s.signo;
-	spin_unlock_irqrestore(&vcpu->lock, flags);
-	if (old)
-		put_task_struct(old);
+		cred = get_cred(current_real_cred());
+	}
+	spin_lock_irqsave(&vcpu->sig_lock, flags);
+	old = virq_sig_unregister(vcpu, &old_cred);
+	if (task) {
+		vcpu->sig_task = task;
+		vcpu->sig_cred = cred;
+		vcpu->sig_exec_id = current->self_exec_id;
+		vcpu->sig_no = s.signo;
+	}
+	spin_unlock_irqrestore(&vcpu->sig_lock, flags);
+	virq_sig_put(old, old_cred);
 	return 0;
 }
 
 static long virq_vcpu_io(struct virq_vcpu *vcpu, void __user *argp)
 {
 	struct virq_io io;
+	int ret;
 
 	if (copy_from_user(&io, argp, sizeof(io)))
 		return -EFAULT;
 	if (!virq_io_valid(&io))
 		return -EINVAL;
-	/* No per-vCPU device (LAPIC) in this version claims anything. */
-	return -ENOENT;
+	/* The vCPU's own devices first (its LAPIC, later), then the chip's. */
+	ret = virq_chip_io(vcpu->chip, &io);
+	if (ret || io.write)
+		return ret;
+	return copy_to_user(argp, &io, sizeof(io)) ? -EFAULT : 0;
 }
 
 static long virq_vcpu_ioctl(struct file *file, unsigned int cmd,
@@ -372,15 +471,14 @@ static int virq_vcpu_release(struct inode *inode, struct file *file)
 {
 	struct virq_vcpu *vcpu = file->private_data;
 	struct virq_chip *chip = vcpu->chip;
+	const struct cred *cred;
 	struct task_struct *old;
 	unsigned long flags;
 
-	spin_lock_irqsave(&vcpu->lock, flags);
-	old = vcpu->sig_task;
-	vcpu->sig_task = NULL;
-	spin_unlock_irqrestore(&vcpu->lock, flags);
-	if (old)
-		put_task_struct(old);
+	spin_lock_irqsave(&vcpu->sig_lock, flags);
+	old = virq_sig_unregister(vcpu, &cred);
+	spin_unlock_irqrestore(&vcpu->sig_lock, flags);
+	virq_sig_put(old, cred);
 	/* The vCPU itself lives, wired into the chip, as long as the chip. */
 	virq_chip_put(chip);
 	return 0;
@@ -397,6 +495,8 @@ static const struct file_operations virq_vcpu_fops = {
 
 void virq_vcpu_free(struct virq_vcpu *vcpu)
 {
+	/* Every fd is closed: no registration is left. */
+	WARN_ON_ONCE(vcpu->sig_task);
 	/* A mapping of the run page keeps its own page reference. */
 	__free_page(vcpu->run_page);
 	kfree(vcpu);
@@ -409,65 +509,119 @@ static bool virq_apic_id_ok(struct virq_chip *chip, u32 apic_id)
 	return apic_id < 0xff;	/* 0xff is the xAPIC broadcast ID */
 }
 
+/* May a vCPU with @apic_id be added? Called with chip->lock held. */
+static int virq_vcpu_slot_check(struct virq_chip *chip, u32 apic_id)
+{
+	lockdep_assert_held(&chip->lock);
+	if (!virq_apic_id_ok(chip, apic_id))
+		return -EINVAL;
+	if (virq_vcpu_by_apic_id(chip, apic_id))
+		return -EEXIST;
+	if (chip->nr_vcpus >= chip->cfg.max_vcpus)
+		return -ENOSPC;
+	return 0;
+}
+
+static struct virq_vcpu *virq_vcpu_alloc(struct virq_chip *chip, u32 apic_id)
+{
+	struct virq_vcpu *vcpu;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return NULL;
+	vcpu->run_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!vcpu->run_page) {
+		kfree(vcpu);
+		return NULL;
+	}
+	vcpu->run = page_address(vcpu->run_page);
+	vcpu->run->apic_id = apic_id;
+	vcpu->chip = chip;
+	vcpu->apic_id = apic_id;
+	spin_lock_init(&vcpu->irq_lock);
+	spin_lock_init(&vcpu->sig_lock);
+	init_waitqueue_head(&vcpu->wq);
+	return vcpu;
+}
+
+/* Make @vcpu reachable from the chip. Called with chip->lock held. */
+static void virq_vcpu_publish(struct virq_chip *chip, struct virq_vcpu *vcpu)
+{
+	lockdep_assert_held(&chip->lock);
+	vcpu->index = chip->nr_vcpus;
+	chip->vcpus[vcpu->index] = vcpu;
+	/* Readers see the slot filled before the count covers it. */
+	smp_store_release(&chip->nr_vcpus, chip->nr_vcpus + 1);
+	/* The BSP receives the PIC's INT output. */
+	if (vcpu->apic_id == 0 && chip->pic)
+		virq_pic_connect(chip->pic, vcpu);
+}
+
+/**
+ * virq_vcpu_add() - add a vCPU without a file descriptor
+ * @chip: the chip
+ * @apic_id: its APIC ID
+ *
+ * For KUnit: the vCPU lives until the chip is freed.
+ *
+ * Return: the vCPU, or an ERR_PTR() as VIRQ_CREATE_VCPU's errors.
+ */
+struct virq_vcpu *virq_vcpu_add(struct virq_chip *chip, u32 apic_id)
+{
+	struct virq_vcpu *vcpu;
+	int ret;
+
+	mutex_lock(&chip->lock);
+	ret = virq_vcpu_slot_check(chip, apic_id);
+	if (ret) {
+		vcpu = ERR_PTR(ret);
+		goto unlock;
+	}
+	vcpu = virq_vcpu_alloc(chip, apic_id);
+	if (!vcpu) {
+		vcpu = ERR_PTR(-ENOMEM);
+		goto unlock;
+	}
+	virq_vcpu_publish(chip, vcpu);
+unlock:
+	mutex_unlock(&chip->lock);
+	return vcpu;
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_add);
+
 int virq_vcpu_create(struct virq_chip *chip, u32 apic_id)
 {
 	struct virq_vcpu *vcpu;
 	struct file *file;
 	int fd, ret;
 
-	if (!virq_apic_id_ok(chip, apic_id))
-		return -EINVAL;
-
 	mutex_lock(&chip->lock);
-	ret = -EEXIST;
-	if (virq_vcpu_by_apic_id(chip, apic_id))
+	ret = virq_vcpu_slot_check(chip, apic_id);
+	if (ret)
 		goto unlock;
-	ret = -ENOSPC;
-	if (chip->nr_vcpus >= chip->cfg.max_vcpus)
-		goto unlock;
-
 	ret = -ENOMEM;
-	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	vcpu = virq_vcpu_alloc(chip, apic_id);
 	if (!vcpu)
 		goto unlock;
-	vcpu->run_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!vcpu->run_page)
-		goto free_vcpu;
-	vcpu->run = page_address(vcpu->run_page);
-	vcpu->run->apic_id = apic_id;
-	vcpu->chip = chip;
-	vcpu->apic_id = apic_id;
-	spin_lock_init(&vcpu->lock);
-	init_waitqueue_head(&vcpu->wq);
-
 	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
-		goto free_page;
+		goto free_vcpu;
 	}
 	file = anon_inode_getfile("virq-vcpu", &virq_vcpu_fops, vcpu, O_RDWR);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		put_unused_fd(fd);
-		goto free_page;
+		goto free_vcpu;
 	}
 	kref_get(&chip->ref);
-
-	/* nr_vcpus changes only under chip->lock, which we hold. */
-	chip->vcpus[chip->nr_vcpus] = vcpu;
-	/* Publish: readers see the slot filled before the count covers it. */
-	smp_store_release(&chip->nr_vcpus, chip->nr_vcpus + 1);
-	/* The BSP receives the PIC's INT output. */
-	if (apic_id == 0 && chip->pic)
-		virq_pic_connect(chip->pic, vcpu);
+	virq_vcpu_publish(chip, vcpu);
 	mutex_unlock(&chip->lock);
 	fd_install(fd, file);
 	return fd;
 
-free_page:
-	__free_page(vcpu->run_page);
 free_vcpu:
-	kfree(vcpu);
+	virq_vcpu_free(vcpu);
 unlock:
 	mutex_unlock(&chip->lock);
 	return ret;

@@ -6,11 +6,12 @@
  * Lock order (outer first):
  *   chip->lock (mutex: vCPU creation, routing updates)
  *     pic->lock (spinlock, irqsave: PIC registers and output line)
- *   vcpu->lock (spinlock, irqsave: the signal target; kicks only)
+ *       vcpu->irq_lock (spinlock, irqsave: pending vectors, extint, and
+ *                       the INTR/EXTINT request bits derived from them)
+ *   vcpu->sig_lock (spinlock, irqsave: the signal registration; kicks)
  *     task siglock (inside send_sig())
- * A vCPU's pending vectors and request word are updated with atomics.
  * Routing readers hold only rcu_read_lock(). vCPU kicks (wake-ups and
- * signals) are issued after the device lock is dropped.
+ * signals) are issued after every device lock and irq_lock is dropped.
  */
 #ifndef VIRQ_INTERNAL_H
 #define VIRQ_INTERNAL_H
@@ -145,24 +146,33 @@ int virq_pic_set_state(struct virq_pic *pic, unsigned int chip_no,
 struct virq_vcpu {
 	struct virq_chip *chip;
 	u32 apic_id;
+	u32 index;			/* slot in chip->vcpus */
 	struct virq_vcpu_run *run;	/* the shared page */
 	struct page *run_page;
 	wait_queue_head_t wq;		/* VIRQ_VCPU_WAIT sleeps here */
-	spinlock_t lock;		/* sig_task, sig_no */
-	unsigned long irr[256 / BITS_PER_LONG];	/* pending vectors, atomic */
-	bool extint;			/* PIC INT high; under pic->lock */
+
+	spinlock_t irq_lock;		/* protects irr, extint, INTR/EXTINT */
+	unsigned long irr[BITS_TO_LONGS(256)];	/* pending vectors */
+	bool extint;			/* PIC INT high (read racily by ACK) */
+
+	spinlock_t sig_lock;		/* protects the registration below */
 	struct task_struct *sig_task;	/* registered thread, or NULL */
+	const struct cred *sig_cred;	/* its real_cred at registration */
+	u64 sig_exec_id;		/* its self_exec_id at registration */
 	int sig_no;
 };
 
 int virq_vcpu_create(struct virq_chip *chip, u32 apic_id);
+struct virq_vcpu *virq_vcpu_add(struct virq_chip *chip, u32 apic_id);
 void virq_vcpu_free(struct virq_vcpu *vcpu);
 struct virq_vcpu *virq_vcpu_by_apic_id(struct virq_chip *chip, u32 apic_id);
 void virq_vcpu_request(struct virq_vcpu *vcpu, u32 bits);
 void virq_vcpu_kick(struct virq_vcpu *vcpu);
-void virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level);
+bool virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level);
 int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg);
+int virq_vcpu_ack(struct virq_vcpu *vcpu);
 int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg);
+int virq_msi_send(struct virq_chip *chip, const struct virq_irq_msg *msg);
 
 /* The checks every VIRQ_IO argument passes, on a chip or a vCPU fd. */
 static inline bool virq_io_valid(const struct virq_io *io)
@@ -184,7 +194,9 @@ struct virq_chip {
 };
 
 void virq_chip_put(struct virq_chip *chip);
+struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg);
 int virq_create_chip(const struct virq_chip_config __user *ucfg);
+int virq_chip_io(struct virq_chip *chip, struct virq_io *io);
 
 static inline u32 virq_chip_nr_vcpus(struct virq_chip *chip)
 {

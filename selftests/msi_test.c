@@ -6,12 +6,22 @@
  */
 #include "virq_test.h"
 
+#define ERR(e) (-1000 - (e))
+
+/*
+ * Send an MSI; returns its status (>0 CPUs, 0 coalesced, -1 ignored) or
+ * ERR(errno). The return value must be KVM's: the status clamped at 0.
+ */
 static int msi(int chip, uint32_t lo, uint32_t hi, uint32_t data)
 {
 	struct virq_msi m = { .address_lo = lo, .address_hi = hi, .data = data };
 	int r = ioctl(chip, VIRQ_SIGNAL_MSI, &m);
 
-	return r < 0 ? -errno : r;
+	if (r < 0)
+		return ERR(errno);
+	if (r != (m.status > 0 ? m.status : 0))
+		return ERR(0);
+	return m.status;
 }
 
 FIXTURE(m) {
@@ -55,7 +65,7 @@ static int ack(int vcpu)
 struct msi_case {
 	const char *what;
 	uint32_t lo, hi, data;
-	int result;		/* delivered count, or -errno */
+	int result;		/* status, or ERR(errno) */
 	int ack0, ack1;		/* vectors then acked, -EAGAIN if none */
 	uint32_t req0;		/* request bits expected on vCPU 0 */
 };
@@ -65,25 +75,25 @@ static const struct msi_case cases[] = {
 	{ "fixed to APIC 1", 0xfee01000, 0, 0x0042, 1, -EAGAIN, 0x42, 0 },
 	{ "broadcast 0xff", 0xfeeff000, 0, 0x0043, 2, 0x43, 0x43, VIRQ_REQ_INTR },
 	{ "lowest priority broadcast", 0xfeeff000, 0, 0x0144, 1, 0x44, -EAGAIN, VIRQ_REQ_INTR },
-	{ "no such APIC", 0xfee05000, 0, 0x0045, 0, -EAGAIN, -EAGAIN, 0 },
-	{ "logical (no LAPIC)", 0xfee01004, 0, 0x0046, 0, -EAGAIN, -EAGAIN, 0 },
-	{ "illegal vector 15", 0xfee00000, 0, 0x000f, 0, -EAGAIN, -EAGAIN, 0 },
-	{ "level deassert", 0xfee00000, 0, 0x8047, 0, -EAGAIN, -EAGAIN, 0 },
+	{ "no such APIC", 0xfee05000, 0, 0x0045, -1, -EAGAIN, -EAGAIN, 0 },
+	{ "logical (no LAPIC)", 0xfee01004, 0, 0x0046, -1, -EAGAIN, -EAGAIN, 0 },
+	{ "illegal vector 15", 0xfee00000, 0, 0x000f, -1, -EAGAIN, -EAGAIN, 0 },
+	{ "level deassert", 0xfee00000, 0, 0x8047, -1, -EAGAIN, -EAGAIN, 0 },
 	{ "level assert", 0xfee00000, 0, 0xc048, 1, 0x48, -EAGAIN, VIRQ_REQ_INTR },
 	{ "redirection hint", 0xfee00008, 0, 0x0049, 1, 0x49, -EAGAIN, VIRQ_REQ_INTR },
 	{ "address bits 1:0 ignored", 0xfee00003, 0, 0x004a, 1, 0x4a, -EAGAIN, VIRQ_REQ_INTR },
 	{ "NMI", 0xfee00000, 0, 0x0400, 1, -EAGAIN, -EAGAIN, VIRQ_REQ_NMI },
 	{ "SMI", 0xfee00000, 0, 0x0200, 1, -EAGAIN, -EAGAIN, VIRQ_REQ_SMI },
 	{ "INIT", 0xfee00000, 0, 0x0500, 1, -EAGAIN, -EAGAIN, VIRQ_REQ_INIT },
-	{ "ExtINT (no LAPIC)", 0xfee00000, 0, 0x0700, 0, -EAGAIN, -EAGAIN, 0 },
-	{ "not 0xFEE", 0xfed00000, 0, 0x0041, -EINVAL, -EAGAIN, -EAGAIN, 0 },
-	{ "zero address", 0, 0, 0x0041, -EINVAL, -EAGAIN, -EAGAIN, 0 },
-	{ "reserved address bit 4", 0xfee00010, 0, 0x0041, -EINVAL, -EAGAIN, -EAGAIN, 0 },
-	{ "address_hi, 8-bit IDs", 0xfee00000, 1, 0x0041, -EINVAL, -EAGAIN, -EAGAIN, 0 },
-	{ "reserved data bit 11", 0xfee00000, 0, 0x0841, -EINVAL, -EAGAIN, -EAGAIN, 0 },
-	{ "reserved data bit 16", 0xfee00000, 0, 0x10041, -EINVAL, -EAGAIN, -EAGAIN, 0 },
-	{ "reserved mode 011", 0xfee00000, 0, 0x0341, -EINVAL, -EAGAIN, -EAGAIN, 0 },
-	{ "reserved mode 110", 0xfee00000, 0, 0x0641, -EINVAL, -EAGAIN, -EAGAIN, 0 },
+	{ "ExtINT (no LAPIC)", 0xfee00000, 0, 0x0700, -1, -EAGAIN, -EAGAIN, 0 },
+	{ "not 0xFEE", 0xfed00000, 0, 0x0041, ERR(EINVAL), -EAGAIN, -EAGAIN, 0 },
+	{ "zero address", 0, 0, 0x0041, ERR(EINVAL), -EAGAIN, -EAGAIN, 0 },
+	{ "reserved address bit 4", 0xfee00010, 0, 0x0041, ERR(EINVAL), -EAGAIN, -EAGAIN, 0 },
+	{ "address_hi, 8-bit IDs", 0xfee00000, 1, 0x0041, ERR(EINVAL), -EAGAIN, -EAGAIN, 0 },
+	{ "reserved data bit 11", 0xfee00000, 0, 0x0841, ERR(EINVAL), -EAGAIN, -EAGAIN, 0 },
+	{ "reserved data bit 16", 0xfee00000, 0, 0x10041, ERR(EINVAL), -EAGAIN, -EAGAIN, 0 },
+	{ "reserved mode 011", 0xfee00000, 0, 0x0341, ERR(EINVAL), -EAGAIN, -EAGAIN, 0 },
+	{ "reserved mode 110", 0xfee00000, 0, 0x0641, ERR(EINVAL), -EAGAIN, -EAGAIN, 0 },
 };
 
 TEST_F(m, decode_table)
@@ -128,9 +138,15 @@ TEST_F(m, bad_arguments)
 	EXPECT_EQ(EINVAL, errno);
 	m.flags = VIRQ_MSI_VALID_DEVID;
 	EXPECT_EQ(1, ioctl(self->chip, VIRQ_SIGNAL_MSI, &m));
-	m.pad[11] = 1;
+	m.pad[7] = 1;
 	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_SIGNAL_MSI, &m));
 	EXPECT_EQ(EINVAL, errno);
+	m.pad[7] = 0;
+	/* status is out only: a stale value from the last call is fine. */
+	m.status = 12345;
+	m.data = 0x42;
+	EXPECT_EQ(1, ioctl(self->chip, VIRQ_SIGNAL_MSI, &m));
+	EXPECT_EQ(1, m.status);
 	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_SIGNAL_MSI, NULL));
 	EXPECT_EQ(EFAULT, errno);
 }
@@ -155,6 +171,52 @@ TEST_F(m, coalescing_and_ack_order)
 	EXPECT_EQ(5, self->r0->acks);
 }
 
+/*
+ * The same message gives the same status through VIRQ_SIGNAL_MSI and
+ * through an MSI route with VIRQ_IRQ_LINE_STATUS, in every outcome.
+ */
+TEST_F(m, signal_msi_agrees_with_line_status)
+{
+	static const struct { uint32_t lo, data; } msgs[] = {
+		{ 0xfee00000, 0x0051 },		/* delivered: 1 */
+		{ 0xfee00000, 0x0051 },		/* coalesced: 0 */
+		{ 0xfeeff000, 0x0052 },		/* broadcast: 2 */
+		{ 0xfee07000, 0x0053 },		/* nobody: -1 */
+		{ 0xfee00000, 0x0005 },		/* illegal vector: -1 */
+		{ 0xfee01004, 0x0054 },		/* logical, no LAPIC: -1 */
+		{ 0xfee00000, 0x8055 },		/* level deassert: -1 */
+	};
+	struct {
+		struct virq_irq_routing r;
+		struct virq_irq_routing_entry e;
+	} rt = { .r = { .nr = 1 } };
+	unsigned int i;
+	int a, b;
+
+	rt.e.gsi = 40;
+	rt.e.type = VIRQ_IRQ_ROUTING_MSI;
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		/* Fresh vCPU state for each pair of sends. */
+		while (ack(self->v0) >= 0 || ack(self->v1) >= 0)
+			;
+		a = msi(self->chip, msgs[i].lo, 0, msgs[i].data);
+		if (i == 1)	/* leave the vector pending: coalesce again */
+			a = msi(self->chip, msgs[i].lo, 0, msgs[i].data);
+		else
+			while (ack(self->v0) >= 0 || ack(self->v1) >= 0)
+				;
+		rt.e.u.msi.address_lo = msgs[i].lo;
+		rt.e.u.msi.data = msgs[i].data;
+		ASSERT_EQ(0, ioctl(self->chip, VIRQ_SET_GSI_ROUTING, &rt));
+		b = virq_line(self->chip, 40, 1);
+		virq_line(self->chip, 40, 0);
+		EXPECT_EQ(a, b) {
+			TH_LOG("message %u: SIGNAL_MSI %d, IRQ_LINE_STATUS %d",
+			       i, a, b);
+		}
+	}
+}
+
 TEST(ids_32bit)
 {
 	struct virq_chip_config cfg = virq_cfg_pic(2);
@@ -168,10 +230,10 @@ TEST(ids_32bit)
 	ASSERT_LE(0, v);
 	EXPECT_EQ(1, msi(chip, 0xfee45000, 0x00012300, 0x51));
 	EXPECT_EQ(0x51, ack(v));
-	EXPECT_EQ(0, msi(chip, 0xfee45000, 0x00022300, 0x51));	/* other ID */
-	EXPECT_EQ(-EINVAL, msi(chip, 0xfee45000, 0x00012301, 0x51));
+	EXPECT_EQ(-1, msi(chip, 0xfee45000, 0x00022300, 0x51));	/* other ID */
+	EXPECT_EQ(ERR(EINVAL), msi(chip, 0xfee45000, 0x00012301, 0x51));
 	/* 0xff is an ordinary ID with 32-bit IDs; the broadcast is ~0. */
-	EXPECT_EQ(0, msi(chip, 0xfeeff000, 0, 0x52));
+	EXPECT_EQ(-1, msi(chip, 0xfeeff000, 0, 0x52));
 	EXPECT_EQ(1, msi(chip, 0xfeeff000, 0xffffff00, 0x52));
 	EXPECT_EQ(0x52, ack(v));
 	close(v);

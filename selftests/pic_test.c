@@ -57,10 +57,47 @@ TEST_F(pic, io_errors)
 	x.pad[6] = 1;
 	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_IO, &x));
 	EXPECT_EQ(EINVAL, errno);
-	/* No per-vCPU device claims anything yet. */
+	/*
+	 * A vCPU fd reaches the chip's devices too, with the same answers:
+	 * a VMM forwards every exit through the vCPU that took it.
+	 */
+	EXPECT_EQ(0, io(self->vcpu, VIRQ_IO_PIO, 0x20, 1, 0));
+	EXPECT_EQ(0, io(self->vcpu, VIRQ_IO_PIO, 0x4d1, 1, 1));
+	EXPECT_EQ(EINVAL, io(self->vcpu, VIRQ_IO_PIO, 0x20, 2, 0));
+	EXPECT_EQ(ENOENT, io(self->vcpu, VIRQ_IO_PIO, 0x60, 1, 0));
 	EXPECT_EQ(ENOENT, io(self->vcpu, VIRQ_IO_MSR, 0x1b, 8, 0));
 	EXPECT_EQ(ENOENT, io(self->vcpu, VIRQ_IO_MMIO, 0xfee00020, 4, 0));
-	EXPECT_EQ(ENOENT, io(self->vcpu, VIRQ_IO_PIO, 0x20, 1, 0));
+	EXPECT_EQ(EINVAL, io(self->vcpu, 7, 0x20, 1, 0));
+	EXPECT_EQ(-1, ioctl(self->vcpu, VIRQ_IO, &x));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* The PIC's registers through the vCPU fd: what one writes, both read. */
+TEST_F(pic, vcpu_fd_reaches_the_pic)
+{
+	uint8_t v = 0x5a;
+
+	ASSERT_EQ(0, virq_pic_init_linux(self->vcpu));
+	ASSERT_EQ(0, virq_pio_fd(self->vcpu, 0x21, 1, &v));
+	EXPECT_EQ(0x5a, virq_inb(self->chip, 0x21));
+	EXPECT_EQ(0x5a, virq_inb(self->vcpu, 0x21));
+	/* Linux's ICW2 went through the vCPU fd: IR1 is vector 0x31. */
+	v = 0;
+	ASSERT_EQ(0, virq_pio_fd(self->vcpu, 0x21, 1, &v));
+	EXPECT_EQ(1, virq_line(self->chip, 1, 1));
+	EXPECT_EQ(0x31, ioctl(self->vcpu, VIRQ_VCPU_ACK, 0));
+}
+
+/* One byte of a PIC's VIRQ_GET_IRQCHIP state. */
+static int get_state_byte(int chip, uint32_t id, unsigned int off)
+{
+	struct virq_irqchip ic;
+
+	memset(&ic, 0, sizeof(ic));
+	ic.chip_id = id;
+	if (ioctl(chip, VIRQ_GET_IRQCHIP, &ic))
+		return -1;
+	return ((uint8_t *)&ic.chip.pic)[off];
 }
 
 /* The vCPU side: halt, acknowledge, run the handler, EOI. */
@@ -203,6 +240,251 @@ TEST(output_high_before_bsp_exists)
 	close(vcpu);
 	close(chip);
 	close(dev);
+}
+
+/*
+ * The 8259A's modes driven the way a guest drives them: a vCPU thread
+ * halts in VIRQ_VCPU_WAIT, acknowledges, and runs a handler whose port
+ * accesses go through its own vCPU fd (VIRQ_IO), while the main thread
+ * plays the devices.
+ */
+struct mode_guest {
+	int chip, vcpu, n;
+	int vec[16];
+	int isr[16];		/* what a handler read back, per interrupt */
+	atomic_int handled;
+	void (*handler)(struct mode_guest *g, int i, int v);
+};
+
+static int read_isr_via(int fd, unsigned int cmd)
+{
+	int v;
+
+	virq_outb(fd, cmd, 0x0b);	/* OCW3: read ISR */
+	v = virq_inb(fd, cmd);
+	virq_outb(fd, cmd, 0x0a);
+	return v;
+}
+
+static void *mode_cpu(void *p)
+{
+	struct mode_guest *g = p;
+	int i, v;
+
+	for (i = 0; i < g->n; i++) {
+		v = virq_wait(g->vcpu, 5000000000LL, VIRQ_WAIT_ACK);
+		g->vec[i] = v;
+		if (v < 0 || v == VIRQ_WAIT_NO_VECTOR)
+			break;
+		g->handler(g, i, v);
+		atomic_fetch_add(&g->handled, 1);
+	}
+	return NULL;
+}
+
+static void wait_handled(struct mode_guest *g, int n)
+{
+	int spins = 0;
+
+	while (atomic_load(&g->handled) < n && spins++ < 50000)
+		usleep(100);
+}
+
+/* Rotate on non-specific EOI; each device asks again once served. */
+static void rotate_handler(struct mode_guest *g, int i, int v)
+{
+	virq_outb(g->vcpu, 0x20, 0xa0);
+	virq_line(g->chip, v - 0x30, 0);
+	virq_line(g->chip, v - 0x30, 1);
+}
+
+TEST_F(pic, rotation_with_a_vcpu_thread)
+{
+	static const int expect[] = { 1, 4, 6, 1, 4, 6, 1 };
+	struct mode_guest g = { .chip = self->chip, .vcpu = self->vcpu,
+				.n = 7, .handler = rotate_handler };
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(0, virq_pic_init_linux(self->vcpu));
+	ASSERT_EQ(0, virq_outb(self->vcpu, 0x21, 0xff));	/* hold them */
+	virq_line(self->chip, 1, 1);
+	virq_line(self->chip, 4, 1);
+	virq_line(self->chip, 6, 1);
+	ASSERT_EQ(0, pthread_create(&t, NULL, mode_cpu, &g));
+	ASSERT_EQ(0, virq_outb(self->chip, 0x21, 0x00));
+	pthread_join(t, NULL);
+	for (i = 0; i < 7; i++)
+		EXPECT_EQ(0x30 + expect[i], g.vec[i]) {
+			TH_LOG("step %d", i);
+		}
+}
+
+/* AEOI: no EOI is written and ISR stays empty. */
+static void aeoi_handler(struct mode_guest *g, int i, int v)
+{
+	g->isr[i] = read_isr_via(g->vcpu, 0x20) | read_isr_via(g->vcpu, 0xa0);
+}
+
+TEST_F(pic, auto_eoi_with_a_vcpu_thread)
+{
+	static const uint8_t init[][2] = {
+		{ 0x20, 0x11 }, { 0x21, 0x30 }, { 0x21, 0x04 }, { 0x21, 0x03 },
+		{ 0xa0, 0x11 }, { 0xa1, 0x38 }, { 0xa1, 0x02 }, { 0xa1, 0x03 },
+	};
+	struct mode_guest g = { .chip = self->chip, .vcpu = self->vcpu,
+				.n = 3, .handler = aeoi_handler };
+	pthread_t t;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(init) / sizeof(init[0]); i++)
+		ASSERT_EQ(0, virq_outb(self->vcpu, init[i][0], init[i][1]));
+	ASSERT_EQ(0, pthread_create(&t, NULL, mode_cpu, &g));
+	virq_line(self->chip, 5, 1);
+	wait_handled(&g, 1);
+	virq_line(self->chip, 3, 1);
+	wait_handled(&g, 2);
+	virq_line(self->chip, 11, 1);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0x35, g.vec[0]);
+	EXPECT_EQ(0x33, g.vec[1]);
+	EXPECT_EQ(0x3b, g.vec[2]);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, g.isr[i]);
+}
+
+/*
+ * Special mask mode: the IRQ 3 handler masks its own level and turns SMM
+ * on, so the lower-priority IRQ 5 nests inside it; the nested handler's
+ * non-specific EOI skips the masked ISR bit.
+ */
+static void smm_handler(struct mode_guest *g, int i, int v)
+{
+	if (v == 0x33) {
+		virq_outb(g->vcpu, 0x20, 0x68);		/* OCW3: SMM on */
+		virq_outb(g->vcpu, 0x21, 0x08);		/* mask IR3 */
+		g->isr[i] = read_isr_via(g->vcpu, 0x20);
+		return;			/* the main thread raises IRQ 5 */
+	}
+	virq_outb(g->vcpu, 0x20, 0x20);			/* NS EOI: IR5 */
+	g->isr[i] = read_isr_via(g->vcpu, 0x20);	/* IR3 stays */
+	virq_outb(g->vcpu, 0x20, 0x48);			/* OCW3: SMM off */
+	virq_outb(g->vcpu, 0x21, 0x00);
+	virq_outb(g->vcpu, 0x20, 0x20);			/* EOI IR3 */
+}
+
+TEST_F(pic, special_mask_mode_with_a_vcpu_thread)
+{
+	struct mode_guest g = { .chip = self->chip, .vcpu = self->vcpu,
+				.n = 2, .handler = smm_handler };
+	pthread_t t;
+
+	ASSERT_EQ(0, virq_pic_init_linux(self->vcpu));
+	ASSERT_EQ(0, pthread_create(&t, NULL, mode_cpu, &g));
+	virq_line(self->chip, 3, 1);
+	wait_handled(&g, 1);
+	EXPECT_EQ(1, virq_line(self->chip, 5, 1));
+	pthread_join(t, NULL);
+	EXPECT_EQ(0x33, g.vec[0]);
+	EXPECT_EQ(0x08, g.isr[0]);
+	EXPECT_EQ(0x35, g.vec[1]);	/* nested below 3 */
+	EXPECT_EQ(0x08, g.isr[1]);
+	EXPECT_EQ(0, read_isr_via(self->chip, 0x20));
+	EXPECT_EQ(0, get_state_byte(self->chip, 0, 8));	/* SMM off */
+}
+
+/*
+ * Special fully nested mode: a higher slave request (IRQ 9) nests inside
+ * the slave's IRQ 12 handler; the handler EOIs the master only once the
+ * slave's ISR is empty, as the datasheet prescribes.
+ */
+static void sfnm_handler(struct mode_guest *g, int i, int v)
+{
+	if (v == 0x3c)
+		return;			/* the main thread raises IRQ 9 */
+	virq_outb(g->vcpu, 0xa0, 0x20);		/* slave NS EOI: IR1 */
+	g->isr[i] = read_isr_via(g->vcpu, 0xa0);
+	if (!g->isr[i])
+		virq_outb(g->vcpu, 0x20, 0x20);
+	/* Back in the IRQ 12 handler. */
+	virq_outb(g->vcpu, 0xa0, 0x20);
+	if (!read_isr_via(g->vcpu, 0xa0))
+		virq_outb(g->vcpu, 0x20, 0x20);
+}
+
+TEST_F(pic, sfnm_with_a_vcpu_thread)
+{
+	static const uint8_t init[][2] = {
+		{ 0x20, 0x11 }, { 0x21, 0x30 }, { 0x21, 0x04 }, { 0x21, 0x11 },
+		{ 0xa0, 0x11 }, { 0xa1, 0x38 }, { 0xa1, 0x02 }, { 0xa1, 0x01 },
+	};
+	struct mode_guest g = { .chip = self->chip, .vcpu = self->vcpu,
+				.n = 2, .handler = sfnm_handler };
+	pthread_t t;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(init) / sizeof(init[0]); i++)
+		ASSERT_EQ(0, virq_outb(self->vcpu, init[i][0], init[i][1]));
+	ASSERT_EQ(0, pthread_create(&t, NULL, mode_cpu, &g));
+	virq_line(self->chip, 12, 1);
+	wait_handled(&g, 1);
+	EXPECT_EQ(1, virq_line(self->chip, 9, 1));
+	pthread_join(t, NULL);
+	EXPECT_EQ(0x3c, g.vec[0]);
+	EXPECT_EQ(0x39, g.vec[1]);	/* nested through the busy cascade */
+	EXPECT_EQ(0x10, g.isr[1]);	/* IRQ 12 still in service */
+	EXPECT_EQ(0, read_isr_via(self->chip, 0x20));
+	EXPECT_EQ(0, read_isr_via(self->chip, 0xa0));
+}
+
+/*
+ * Poll mode: a vCPU thread with interrupts "disabled" never acknowledges;
+ * it polls the PIC through its vCPU fd and serves what the poll word says.
+ */
+struct poller_cpu {
+	int chip, vcpu;
+	int words[4];
+	uint32_t req_after;
+	atomic_int n;
+};
+
+static void *poll_cpu(void *p)
+{
+	struct poller_cpu *pc = p;
+	int spins = 0, w;
+
+	while (atomic_load(&pc->n) < 2 && spins++ < 100000) {
+		virq_outb(pc->vcpu, 0x20, 0x0c);	/* OCW3: poll */
+		w = virq_inb(pc->vcpu, 0x20);
+		if (!(w & 0x80)) {
+			usleep(50);
+			continue;
+		}
+		pc->words[atomic_load(&pc->n)] = w;
+		virq_outb(pc->vcpu, 0x20, 0x20);
+		atomic_fetch_add(&pc->n, 1);
+	}
+	return NULL;
+}
+
+TEST_F(pic, poll_with_a_vcpu_thread)
+{
+	struct poller_cpu pc = { .chip = self->chip, .vcpu = self->vcpu };
+	pthread_t t;
+
+	ASSERT_EQ(0, virq_pic_init_linux(self->vcpu));
+	virq_line(self->chip, 6, 1);
+	virq_line(self->chip, 3, 1);
+	EXPECT_NE(0, virq_requests(self->run) & VIRQ_REQ_INTR);
+	ASSERT_EQ(0, pthread_create(&t, NULL, poll_cpu, &pc));
+	pthread_join(t, NULL);
+	ASSERT_EQ(2, atomic_load(&pc.n));
+	EXPECT_EQ(0x83, pc.words[0]);
+	EXPECT_EQ(0x86, pc.words[1]);
+	/* The polls were the acknowledges: nothing is left to take. */
+	EXPECT_EQ(0, virq_requests(self->run) & VIRQ_REQ_INTR);
+	EXPECT_EQ(-1, ioctl(self->vcpu, VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(EAGAIN, errno);
 }
 
 static int get_chip(int chip, uint32_t id, struct virq_irqchip *ic)

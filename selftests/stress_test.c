@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include "virq_test.h"
 
 #define SWAPS 10000
@@ -18,9 +19,49 @@ static atomic_int errors;
 struct ctx {
 	int chip;
 	int vcpu[2];
+	struct virq_vcpu_run *run[2];
 	uint64_t acks[2];
 	uint64_t injections;
+	atomic_int lost;	/* watchdog: halted with INTR for 2 s */
+	atomic_int vcpus_stop;
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Halted with an interrupt pending: a thread that should be awake. */
+static int asleep_with_intr(struct virq_vcpu_run *run)
+{
+	return __atomic_load_n(&run->mode, __ATOMIC_SEQ_CST) ==
+		       VIRQ_MODE_HALTED &&
+	       (__atomic_load_n(&run->requests, __ATOMIC_SEQ_CST) &
+		VIRQ_REQ_INTR);
+}
+
+static void *watchdog(void *p)
+{
+	struct ctx *c = p;
+	uint64_t since[2] = { 0, 0 };
+	int i;
+
+	while (!atomic_load(&c->vcpus_stop)) {
+		for (i = 0; i < 2; i++) {
+			if (!asleep_with_intr(c->run[i]))
+				since[i] = 0;
+			else if (!since[i])
+				since[i] = now_ns();
+			else if (now_ns() - since[i] > 2000000000ULL)
+				atomic_store(&c->lost, 1);
+		}
+		usleep(1000);
+	}
+	return NULL;
+}
 
 static void *injector(void *p)
 {
@@ -81,11 +122,10 @@ static void *vcpu_thread(void *p)
 	struct ctx *c = a->c;
 	int v;
 
-	while (!atomic_load(&stop)) {
-		v = virq_wait(c->vcpu[a->idx], 1000000, VIRQ_WAIT_ACK);
+	while (!atomic_load(&c->vcpus_stop)) {
+		v = virq_wait(c->vcpu[a->idx], -1, VIRQ_WAIT_ACK);
 		if (v < 0) {
-			if (errno != ETIMEDOUT)
-				atomic_fetch_add(&errors, 1);
+			atomic_fetch_add(&errors, 1);
 			continue;
 		}
 		if (v == VIRQ_WAIT_NO_VECTOR)
@@ -118,8 +158,9 @@ TEST_F_TIMEOUT(stress, inject_swap_wait_ack, 1200)
 	struct virq_irq_routing *broken = routing_table(0);
 	struct ctx c = { 0 };
 	struct vcpu_arg va[2] = { { &c, 0 }, { &c, 1 } };
-	pthread_t inj[4], vt[2];
+	pthread_t inj[4], vt[2], wd;
 	int dev = virq_open(), i, swaps = 0, rejected = 0;
+	uint64_t t0;
 
 	ASSERT_LE(0, dev);
 	c.chip = virq_chip(dev, 2);
@@ -129,10 +170,15 @@ TEST_F_TIMEOUT(stress, inject_swap_wait_ack, 1200)
 	c.vcpu[1] = ioctl(c.chip, VIRQ_CREATE_VCPU, 1);
 	ASSERT_LE(0, c.vcpu[0]);
 	ASSERT_LE(0, c.vcpu[1]);
+	c.run[0] = virq_map_run(c.vcpu[0]);
+	c.run[1] = virq_map_run(c.vcpu[1]);
+	ASSERT_NE(NULL, c.run[0]);
+	ASSERT_NE(NULL, c.run[1]);
 	broken->entries[3].u.irqchip.pin = 9;
 
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&vt[i], NULL, vcpu_thread, &va[i]));
+	ASSERT_EQ(0, pthread_create(&wd, NULL, watchdog, &c));
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, pthread_create(&inj[i], NULL, injector, &c));
 
@@ -148,8 +194,23 @@ TEST_F_TIMEOUT(stress, inject_swap_wait_ack, 1200)
 	atomic_store(&stop, 1);
 	for (i = 0; i < 4; i++)
 		pthread_join(inj[i], NULL);
+	/* Nothing is injected any more: both vCPUs drain what is pending. */
+	t0 = now_ns();
+	while ((virq_requests(c.run[0]) | virq_requests(c.run[1])) &
+	       VIRQ_REQ_INTR) {
+		if (now_ns() - t0 > 10000000000ULL)
+			break;
+		usleep(1000);
+	}
+	EXPECT_EQ(0, (virq_requests(c.run[0]) | virq_requests(c.run[1])) &
+		     VIRQ_REQ_INTR);
+	atomic_store(&c.vcpus_stop, 1);
+	for (i = 0; i < 2; i++)
+		ioctl(c.vcpu[i], VIRQ_VCPU_KICK, 0);
 	for (i = 0; i < 2; i++)
 		pthread_join(vt[i], NULL);
+	pthread_join(wd, NULL);
+	EXPECT_EQ(0, atomic_load(&c.lost));
 
 	EXPECT_EQ(SWAPS, swaps);
 	EXPECT_EQ(SWAPS / 100, rejected);
@@ -159,6 +220,8 @@ TEST_F_TIMEOUT(stress, inject_swap_wait_ack, 1200)
 	TH_LOG("%d swaps, %llu injections, acks %llu / %llu", swaps,
 	       (unsigned long long)c.injections,
 	       (unsigned long long)c.acks[0], (unsigned long long)c.acks[1]);
+	munmap(c.run[0], 4096);
+	munmap(c.run[1], 4096);
 	close(c.vcpu[0]);
 	close(c.vcpu[1]);
 	close(c.chip);

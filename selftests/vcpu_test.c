@@ -4,12 +4,15 @@
  * woken by a line from another thread, interrupt acknowledge, -EINTR on a
  * signal, timeouts, the mode protocol (one signal per IN_GUEST kick, none
  * OUTSIDE), a polling loop that sees the request bit with no syscall, and
- * a lost-wake-up hunt over many iterations.
+ * a lost-wake-up hunt over many iterations, and the end of a signal
+ * registration when its thread execs, changes credentials or exits.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <time.h>
+#include <sys/wait.h>
 #include "virq_test.h"
 
 #ifndef WAKE_ITERATIONS
@@ -247,9 +250,11 @@ TEST_F(vm, set_signal_args)
 	s.signo = SIGSTOP;
 	EXPECT_EQ(-1, ioctl(self->vcpu, VIRQ_VCPU_SET_SIGNAL, &s));
 	EXPECT_EQ(EINVAL, errno);
-	s.signo = 65;
+	s.signo = 65;				/* _NSIG + 1 */
 	EXPECT_EQ(-1, ioctl(self->vcpu, VIRQ_VCPU_SET_SIGNAL, &s));
 	EXPECT_EQ(EINVAL, errno);
+	s.signo = 64;				/* SIGRTMAX is a signal */
+	EXPECT_EQ(0, ioctl(self->vcpu, VIRQ_VCPU_SET_SIGNAL, &s));
 	s.signo = SIGUSR2;
 	s.flags = 1;
 	EXPECT_EQ(-1, ioctl(self->vcpu, VIRQ_VCPU_SET_SIGNAL, &s));
@@ -457,6 +462,262 @@ TEST_F_TIMEOUT(vm, no_lost_wakeups, 1200)
 	EXPECT_EQ((uint64_t)pp.n, self->run->acks);
 	TH_LOG("%d wait/raise/ack round trips, %llu sleeping wake-ups", pp.n,
 	       (unsigned long long)self->run->wakeups);
+}
+
+/*
+ * A registration belongs to the thread and the program that made it.
+ *
+ * A child process registers its (only) thread for SIGUSR1, installs a
+ * counting handler and then, depending on the case, execs this program
+ * again (the exec helper below), changes its credentials, or does neither
+ * (the control, which must be signalled). The parent, which holds the
+ * vCPU fd too, sets IN_GUEST and kicks. The child reports through its exit
+ * status how many SIGUSR1 it received; the run page says whether the
+ * kernel counted a signal.
+ */
+#define EXEC_HELPER "--exec-helper"
+
+static volatile sig_atomic_t usr1_count;
+
+static void count_usr1(int sig)
+{
+	usr1_count++;
+}
+
+/* Sleep the whole time, whatever signals arrive meanwhile. */
+static void sleep_through_signals(long ns)
+{
+	struct timespec t = { ns / 1000000000, ns % 1000000000 };
+
+	while (nanosleep(&t, &t) && errno == EINTR)
+		;
+}
+
+/* The program a registered thread execs: it counts SIGUSR1 for a while. */
+static void __attribute__((constructor)) exec_helper(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = count_usr1 };
+	int fd;
+
+	if (argc < 3 || strcmp(argv[1], EXEC_HELPER))
+		return;
+	fd = atoi(argv[2]);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (write(fd, "r", 1) != 1)
+		_exit(100);
+	sleep_through_signals(300000000);	/* the parent kicks now */
+	_exit(usr1_count);
+}
+
+enum reg_case { REG_CONTROL, REG_EXEC, REG_SETUID };
+
+static int registration_case(enum reg_case c, uint64_t *signals)
+{
+	struct virq_vcpu_signal s = { .signo = SIGUSR1 };
+	struct sigaction sa = { .sa_handler = count_usr1 };
+	struct virq_vcpu_run *run;
+	int dev, chip, vcpu, p[2], status = -1;
+	char fdarg[16], ch;
+	pid_t pid;
+
+	dev = virq_open();
+	chip = virq_chip(dev, 1);
+	vcpu = ioctl(chip, VIRQ_CREATE_VCPU, 0);
+	run = virq_map_run(vcpu);
+	if (dev < 0 || chip < 0 || vcpu < 0 || !run || pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		sigaction(SIGUSR1, &sa, NULL);
+		if (ioctl(vcpu, VIRQ_VCPU_SET_SIGNAL, &s))
+			_exit(101);
+		if (c == REG_EXEC) {
+			snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+			execl("/proc/self/exe", "vcpu_test", EXEC_HELPER, fdarg,
+			      (char *)NULL);
+			_exit(102);
+		}
+		if (c == REG_SETUID && setresuid(65534, 65534, 65534))
+			_exit(103);
+		if (write(p[1], "r", 1) != 1)
+			_exit(104);
+		sleep_through_signals(300000000);
+		_exit(usr1_count);
+	}
+	close(p[1]);
+	if (read(p[0], &ch, 1) == 1) {
+		__atomic_store_n(&run->mode, VIRQ_MODE_IN_GUEST,
+				 __ATOMIC_SEQ_CST);
+		ioctl(vcpu, VIRQ_VCPU_KICK, 0);
+		/* Once more: a dropped registration stays dropped. */
+		__atomic_store_n(&run->mode, VIRQ_MODE_IN_GUEST,
+				 __ATOMIC_SEQ_CST);
+		ioctl(vcpu, VIRQ_VCPU_KICK, 0);
+	}
+	waitpid(pid, &status, 0);
+	*signals = run->signals;
+	munmap(run, 4096);
+	close(p[0]);
+	close(vcpu);
+	close(chip);
+	close(dev);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 200 + WTERMSIG(status);
+}
+
+TEST(registration_control_is_signalled)
+{
+	uint64_t signals = 0;
+
+	/* Two kicks while IN_GUEST: two signals (handlers may merge them). */
+	EXPECT_LE(1, registration_case(REG_CONTROL, &signals));
+	EXPECT_EQ(2, signals);
+}
+
+TEST(registration_ends_at_exec)
+{
+	uint64_t signals = 99;
+
+	EXPECT_EQ(0, registration_case(REG_EXEC, &signals));
+	EXPECT_EQ(0, signals);
+}
+
+TEST(registration_ends_at_credential_change)
+{
+	uint64_t signals = 99;
+
+	if (geteuid())
+		SKIP(return, "needs root to change credentials");
+	EXPECT_EQ(0, registration_case(REG_SETUID, &signals));
+	EXPECT_EQ(0, signals);
+}
+
+static void *register_and_exit(void *p)
+{
+	struct virq_vcpu_signal s = { .signo = SIGUSR1 };
+
+	return (void *)(long)ioctl(*(int *)p, VIRQ_VCPU_SET_SIGNAL, &s);
+}
+
+/* A registered thread that exited is not signalled, nor counted. */
+TEST_F(vm, registration_of_exited_thread)
+{
+	struct sigaction sa = { .sa_handler = count_usr1 };
+	pthread_t t;
+	void *r;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	usr1_count = 0;
+	ASSERT_EQ(0, pthread_create(&t, NULL, register_and_exit, &self->vcpu));
+	pthread_join(t, &r);
+	ASSERT_EQ(NULL, r);
+	__atomic_store_n(&self->run->mode, VIRQ_MODE_IN_GUEST, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(0, ioctl(self->vcpu, VIRQ_VCPU_KICK, 0));
+	EXPECT_EQ(VIRQ_MODE_EXITING, self->run->mode);
+	EXPECT_EQ(0, self->run->signals);
+	EXPECT_EQ(0, usr1_count);
+}
+
+/*
+ * The lost wake-up of a racy INTR recompute, hammered. Each round, a
+ * device thread raises a level-triggered PIC line (the BSP thread wakes,
+ * takes and EOIs the PIC's vector) and lowers it again after a delay; the
+ * main thread sends an MSI to APIC 0 after a delay of its own. The BSP
+ * thread waits with no timeout and acknowledges. The delays sweep across
+ * rounds, so the MSI lands everywhere around the PIC output's fall and
+ * the BSP thread's empty acknowledges and returns to sleep. Each round
+ * ends only when the MSI has been taken: a lost wake-up leaves the BSP
+ * asleep for good, and the round's deadline fails the test. Three threads
+ * share the VM's two CPUs, so every wait for another thread yields: the
+ * race needs the BSP thread to run while the other two are in the kernel.
+ */
+#define HAMMER_ROUNDS 20000
+#define HAMMER_DEADLINE_NS (10 * 1000000000ULL)
+
+struct hammer {
+	int chip, vcpu;
+	atomic_int round, raised, msi_taken, device_done, stop;
+	int bad;
+};
+
+static void spin_ns(uint64_t ns)
+{
+	uint64_t t0 = now_ns();
+
+	while (now_ns() - t0 < ns)
+		;
+}
+
+static void *hammer_bsp(void *p)
+{
+	struct hammer *h = p;
+	int v;
+
+	while (!atomic_load(&h->stop)) {
+		v = virq_wait(h->vcpu, -1, VIRQ_WAIT_ACK);
+		if (v == 0x40)
+			atomic_fetch_add(&h->msi_taken, 1);
+		else if (v == 0x33)
+			virq_outb(h->vcpu, 0x20, 0x20);
+		else if (v != VIRQ_WAIT_NO_VECTOR)
+			h->bad++;
+	}
+	return NULL;
+}
+
+static void *hammer_device(void *p)
+{
+	struct hammer *h = p;
+	int r;
+
+	for (r = 0; r < HAMMER_ROUNDS && !atomic_load(&h->stop); r++) {
+		while (atomic_load(&h->round) < r && !atomic_load(&h->stop))
+			sched_yield();
+		virq_line(h->chip, 3, 1);
+		atomic_store(&h->raised, r + 1);
+		spin_ns((r * 104729ULL) % 40000);
+		virq_line(h->chip, 3, 0);
+		atomic_store(&h->device_done, r + 1);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(vm, lost_wakeup_hammer, 900)
+{
+	struct virq_msi m = { .address_lo = 0xfee00000, .data = 0x40 };
+	struct hammer h = { .chip = self->chip, .vcpu = self->vcpu };
+	pthread_t bsp, dev;
+	uint64_t t0;
+	int r;
+
+	ASSERT_EQ(0, virq_outb(self->chip, 0x4d0, 0x08));	/* IRQ 3 level */
+	ASSERT_EQ(0, pthread_create(&bsp, NULL, hammer_bsp, &h));
+	ASSERT_EQ(0, pthread_create(&dev, NULL, hammer_device, &h));
+	for (r = 0; r < HAMMER_ROUNDS; r++) {
+		atomic_store(&h.round, r);
+		while (atomic_load(&h.raised) < r + 1)
+			sched_yield();
+		spin_ns((r * 7919ULL) % 60000);
+		ASSERT_LE(0, ioctl(self->chip, VIRQ_SIGNAL_MSI, &m));
+		t0 = now_ns();
+		while (atomic_load(&h.msi_taken) < r + 1 ||
+		       atomic_load(&h.device_done) < r + 1) {
+			if (now_ns() - t0 > HAMMER_DEADLINE_NS)
+				break;
+			sched_yield();
+		}
+		if (atomic_load(&h.msi_taken) < r + 1) {
+			TH_LOG("round %d: MSI not taken after 10 s, requests %#x mode %u: lost wake-up",
+			       r, virq_requests(self->run), self->run->mode);
+			break;
+		}
+	}
+	EXPECT_EQ(HAMMER_ROUNDS, r);
+	atomic_store(&h.stop, 1);
+	ioctl(self->vcpu, VIRQ_VCPU_KICK, 0);
+	pthread_join(dev, NULL);
+	pthread_join(bsp, NULL);
+	EXPECT_EQ(0, h.bad);
 }
 
 TEST_HARNESS_MAIN

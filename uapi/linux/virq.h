@@ -18,7 +18,11 @@
 
 #define VIRQ_API_VERSION	1
 
-#define VIRQIO			0xAF
+/*
+ * ioctl type 0xB9 (free in Documentation/userspace-api/ioctl/ioctl-number.rst;
+ * 0xAE is KVM's, 0xAF vhost's), numbers 0x80-0xBF.
+ */
+#define VIRQIO			0xB9
 
 /* Limits. */
 #define VIRQ_MAX_IOAPICS	8
@@ -123,7 +127,8 @@ struct virq_msi {
 	__u32 data;
 	__u32 flags;
 	__u32 devid;
-	__u8 pad[12];
+	__s32 status;	/* out: as VIRQ_IRQ_LINE_STATUS (>0, 0, -1) */
+	__u8 pad[8];
 };
 
 /* VIRQ_IO: forwarded register access. */
@@ -194,7 +199,7 @@ struct virq_irqchip {
 #define VIRQ_SET_GSI_ROUTING	_IOW(VIRQIO, 0x90, struct virq_irq_routing)
 #define VIRQ_IRQ_LINE		_IOW(VIRQIO, 0x91, struct virq_irq_level)
 #define VIRQ_IRQ_LINE_STATUS	_IOWR(VIRQIO, 0x92, struct virq_irq_level)
-#define VIRQ_SIGNAL_MSI		_IOW(VIRQIO, 0x93, struct virq_msi)
+#define VIRQ_SIGNAL_MSI		_IOWR(VIRQIO, 0x93, struct virq_msi)
 #define VIRQ_CREATE_VCPU	_IO(VIRQIO, 0x94)	/* arg: APIC ID */
 #define VIRQ_IO			_IOWR(VIRQIO, 0x95, struct virq_io)
 #define VIRQ_GET_IRQCHIP	_IOWR(VIRQIO, 0x96, struct virq_irqchip)
@@ -245,7 +250,12 @@ struct virq_vcpu_signal {
 
 /* struct virq_vcpu_wait.flags */
 #define VIRQ_WAIT_ACK		0x1	/* acknowledge on wake-up */
-#define VIRQ_WAIT_NO_VECTOR	256	/* VIRQ_WAIT_ACK: woken, no vector */
+
+/*
+ * Return value of VIRQ_VCPU_WAIT with VIRQ_WAIT_ACK when it woke for a
+ * request that is not an interrupt (vectors are 0-255).
+ */
+#define VIRQ_WAIT_NO_VECTOR	256
 
 struct virq_vcpu_wait {
 	__s64 timeout_ns;	/* < 0: no timeout; 0: poll once */
