@@ -11,9 +11,13 @@
  * register select, poll and special mask mode, rotation, spurious IR7,
  * cascade acknowledge by slave ID, and save/restore.
  *
- * Locks: pic->lock (spinlock, irqsave) protects both PICs, the output and
- * the receiving vCPU's extint flag; every helper below runs with it held.
- * Kicks happen after pic->lock is dropped.
+ * The ELCR alone selects level triggering, as on the PIIX: ICW1's LTIM
+ * bit is stored and saved but does not change how an input is sensed.
+ *
+ * Locks: pic->lock (spinlock, irqsave) protects both PICs and the output;
+ * every helper below runs with it held. The receiving vCPU's extint state
+ * is updated under its irq_lock, nested inside pic->lock. Kicks happen
+ * after pic->lock is dropped.
  * May call: vcpu.c (virq_vcpu_set_extint, virq_vcpu_kick); it defines the
  * tracepoints of virq_trace.h.
  */
@@ -106,9 +110,10 @@ static int pic_highest(const struct virq_i8259 *s, u8 mask)
 	return (__ffs(ror8(mask, s->priority_add)) + s->priority_add) & 7;
 }
 
+/* Level-sensed inputs: the ELCR decides (the PIIX ignores LTIM). */
 static u8 pic_level_mask(const struct virq_i8259 *s)
 {
-	return s->ltim ? 0xff : s->elcr;
+	return s->elcr;
 }
 
 /* IRs the master treats as cascade inputs (ICW3), none in single mode. */
@@ -174,25 +179,30 @@ static void pic_set_input(struct virq_pic *pic, struct virq_i8259 *s,
 }
 
 /*
- * Propagate the slave's INT to master IR2 and the master's INT to the
- * vCPU. Returns the vCPU to kick once pic->lock is dropped, or NULL.
+ * Present the master's INT output to the vCPU. Returns the vCPU to kick
+ * once pic->lock is dropped, or NULL.
  */
-static struct virq_vcpu *pic_update(struct virq_pic *pic)
+static struct virq_vcpu *pic_update_output(struct virq_pic *pic)
 {
-	struct virq_i8259 *slave = &pic->dev[PIC_SLAVE];
 	bool out;
 
 	lockdep_assert_held(&pic->lock);
-	pic_set_input(pic, &pic->dev[PIC_MASTER], PIC_CASCADE_IR,
-		      pic_resolve(pic, slave) >= 0);
 	out = pic_resolve(pic, &pic->dev[PIC_MASTER]) >= 0;
 	if (out == pic->output)
 		return NULL;
 	pic->output = out;
-	if (!pic->vcpu)
-		return NULL;
-	virq_vcpu_set_extint(pic->vcpu, out);
-	return out ? pic->vcpu : NULL;
+	if (pic->vcpu && virq_vcpu_set_extint(pic->vcpu, out))
+		return pic->vcpu;
+	return NULL;
+}
+
+/* Propagate the slave's INT to master IR2, then the master's INT. */
+static struct virq_vcpu *pic_update(struct virq_pic *pic)
+{
+	lockdep_assert_held(&pic->lock);
+	pic_set_input(pic, &pic->dev[PIC_MASTER], PIC_CASCADE_IR,
+		      pic_resolve(pic, &pic->dev[PIC_SLAVE]) >= 0);
+	return pic_update_output(pic);
 }
 
 /* The acknowledge of @ir on one PIC: IRR -> ISR, or AEOI. */
@@ -294,6 +304,13 @@ static void pic_write_icw1(struct virq_pic *pic, struct virq_i8259 *s, u8 val)
 		s->icw3 = 7;		/* slave mode address 7 */
 	/* Edge sense reset: a high edge input must go low, then high. */
 	s->irr = s->last_irr & pic_level_mask(s);
+	/*
+	 * The slave's INT is not a device line: it is re-presented after the
+	 * write (pic_update()), so a slave request that stays pending through
+	 * the master's re-initialisation still reaches it.
+	 */
+	if (pic_is_master(pic, s))
+		s->last_irr &= ~BIT(PIC_CASCADE_IR);
 	if (!s->init4) {
 		s->icw4 = 0;
 		s->auto_eoi = 0;
@@ -544,14 +561,12 @@ int virq_pic_read_acknowledge(struct virq_pic *pic, struct virq_vcpu *vcpu)
 void virq_pic_connect(struct virq_pic *pic, struct virq_vcpu *vcpu)
 {
 	unsigned long flags;
-	bool out;
+	bool kick;
 
 	spin_lock_irqsave(&pic->lock, flags);
 	pic->vcpu = vcpu;
-	out = pic->output;
-	if (out)
-		virq_vcpu_set_extint(vcpu, true);
-	pic_unlock_and_kick(pic, flags, out ? vcpu : NULL);
+	kick = pic->output && virq_vcpu_set_extint(vcpu, true);
+	pic_unlock_and_kick(pic, flags, kick ? vcpu : NULL);
 }
 
 bool virq_pic_claims(u16 port)
@@ -712,7 +727,12 @@ int virq_pic_set_state(struct virq_pic *pic,
 		s->icw4 = ICW4_UPM | (s->auto_eoi ? ICW4_AEOI : 0) |
 			  (s->sfnm ? ICW4_SFNM : 0);
 	}
-	kick = pic_update(pic);
+	/*
+	 * Only the output is re-evaluated: the cascade input is part of the
+	 * master's restored state (last_irr, irr), and is left as loaded so
+	 * that restoring the two PICs in either order gives the same state.
+	 */
+	kick = pic_update_output(pic);
 	pic_unlock_and_kick(pic, flags, kick);
 	return 0;
 }

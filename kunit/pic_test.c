@@ -644,20 +644,27 @@ static void pic_level_reassert_after_eoi(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, virq_pic_output(pic));
 }
 
+/* A master level pin: IRR follows the line, the output with it. */
 static void pic_level_follows_line(struct kunit *test)
 {
 	struct virq_pic *pic = linux_pic(test);
 
-	out(pic, 0x4d1, 0x10);		/* IRQ 12 level */
-	irq(pic, 12, 1);
+	out(pic, 0x4d0, 0x40);		/* IRQ 6 level */
+	KUNIT_EXPECT_EQ(test, 1, irq(pic, 6, 1));
+	KUNIT_EXPECT_EQ(test, 0x40, read_irr(pic, 0));
 	KUNIT_EXPECT_TRUE(test, virq_pic_output(pic));
-	irq(pic, 12, 0);		/* deasserted before INTA */
-	KUNIT_EXPECT_EQ(test, 0x00, read_irr(pic, 1));
-	/* Master IR2 is edge and stays latched: spurious IR15 on INTA. */
-	KUNIT_EXPECT_EQ(test, 0x3f, ack(pic));
+	irq(pic, 6, 0);			/* deasserted before INTA */
+	KUNIT_EXPECT_EQ(test, 0x00, read_irr(pic, 0));
+	KUNIT_EXPECT_FALSE(test, virq_pic_output(pic));
+	KUNIT_EXPECT_EQ(test, 1, irq(pic, 6, 1));
+	KUNIT_EXPECT_EQ(test, 0x36, ack(pic));
 }
 
-static void pic_ltim_all_level(struct kunit *test)
+/*
+ * ICW1's LTIM is kept but, as on the PIIX, the ELCR alone decides: an
+ * ELCR-edge pin still latches a pulse, an ELCR-level pin follows its line.
+ */
+static void pic_ltim_ignored_elcr_decides(struct kunit *test)
 {
 	struct virq_pic *pic = new_pic(test);
 
@@ -666,8 +673,13 @@ static void pic_ltim_all_level(struct kunit *test)
 	out(pic, 0x21, 0x04);
 	out(pic, 0x21, 0x01);
 	KUNIT_EXPECT_EQ(test, 1, get_state(pic, 0).ltim);
-	irq(pic, 1, 1);			/* IRQ 1: edge-only in the ELCR */
-	irq(pic, 1, 0);
+	pulse(pic, 1);			/* IRQ 1: edge in the ELCR */
+	KUNIT_EXPECT_EQ(test, 0x02, read_irr(pic, 0));
+	KUNIT_EXPECT_TRUE(test, virq_pic_output(pic));
+	KUNIT_EXPECT_EQ(test, 0x31, ack(pic));
+	eoi(pic, 1);
+	out(pic, 0x4d0, 0x10);		/* IRQ 4 level in the ELCR */
+	pulse(pic, 4);
 	KUNIT_EXPECT_EQ(test, 0x00, read_irr(pic, 0));
 	KUNIT_EXPECT_FALSE(test, virq_pic_output(pic));
 }
@@ -746,6 +758,64 @@ static void pic_save_reset_restore(struct kunit *test)
 	irq(pic, 5, 0);
 	eoi(pic, 5);
 	KUNIT_EXPECT_EQ(test, 0x39, ack(pic));
+}
+
+/*
+ * Restoring the pair does not depend on the order: the master's cascade
+ * input (last_irr/irr bit 2) reads back as saved whether the slave it was
+ * saved with is restored before or after it.
+ */
+static void pic_restore_order_independent(struct kunit *test)
+{
+	struct virq_pic *pic = linux_pic(test);
+	struct virq_pic_state m, s, m2, s2;
+	unsigned int order;
+
+	irq(pic, 10, 1);		/* slave INT high: master IR2 raised */
+	m = get_state(pic, 0);
+	s = get_state(pic, 1);
+	KUNIT_ASSERT_EQ(test, 0x04, m.last_irr & 0x04);
+	KUNIT_ASSERT_EQ(test, 0x04, m.irr & 0x04);
+	for (order = 0; order < 2; order++) {
+		virq_pic_init(pic);
+		if (order) {
+			KUNIT_ASSERT_EQ(test, 0, virq_pic_set_state(pic, 1, &s));
+			KUNIT_ASSERT_EQ(test, 0, virq_pic_set_state(pic, 0, &m));
+		} else {
+			KUNIT_ASSERT_EQ(test, 0, virq_pic_set_state(pic, 0, &m));
+			/* The old (reset) slave does not rewrite the master. */
+			m2 = get_state(pic, 0);
+			KUNIT_EXPECT_EQ(test, m.last_irr, m2.last_irr);
+			KUNIT_EXPECT_EQ(test, m.irr, m2.irr);
+			KUNIT_ASSERT_EQ(test, 0, virq_pic_set_state(pic, 1, &s));
+		}
+		m2 = get_state(pic, 0);
+		s2 = get_state(pic, 1);
+		KUNIT_EXPECT_EQ_MSG(test, 0, memcmp(&m, &m2, sizeof(m)),
+				    "master, order %u", order);
+		KUNIT_EXPECT_EQ_MSG(test, 0, memcmp(&s, &s2, sizeof(s)),
+				    "slave, order %u", order);
+		KUNIT_EXPECT_EQ(test, 0x3a, ack(pic));
+	}
+}
+
+/*
+ * Re-initialising the master while the slave's INT stays high: the slave's
+ * request is presented again and reaches the master.
+ */
+static void pic_master_reinit_sees_slave(struct kunit *test)
+{
+	struct virq_pic *pic = linux_pic(test);
+
+	irq(pic, 11, 1);
+	KUNIT_EXPECT_TRUE(test, virq_pic_output(pic));
+	out(pic, 0x20, 0x11);		/* master only */
+	out(pic, 0x21, 0x30);
+	out(pic, 0x21, 0x04);
+	out(pic, 0x21, 0x01);
+	KUNIT_EXPECT_EQ(test, 0x04, read_irr(pic, 0));
+	KUNIT_EXPECT_TRUE(test, virq_pic_output(pic));
+	KUNIT_EXPECT_EQ(test, 0x3b, ack(pic));
 }
 
 static void pic_set_state_validation(struct kunit *test)
@@ -859,10 +929,12 @@ static struct kunit_case pic_cases[] = {
 	KUNIT_CASE(pic_elcr_write_twice),
 	KUNIT_CASE(pic_level_reassert_after_eoi),
 	KUNIT_CASE(pic_level_follows_line),
-	KUNIT_CASE(pic_ltim_all_level),
+	KUNIT_CASE(pic_ltim_ignored_elcr_decides),
 	KUNIT_CASE(pic_edge_rising_only),
 	KUNIT_CASE(pic_edge_latched_after_lower),
 	KUNIT_CASE(pic_save_reset_restore),
+	KUNIT_CASE(pic_restore_order_independent),
+	KUNIT_CASE(pic_master_reinit_sees_slave),
 	KUNIT_CASE(pic_set_state_validation),
 	KUNIT_CASE(pic_kvm_format_restore),
 	KUNIT_CASE(pic_port_claims),
