@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The chip object: one isolated set of interrupt controllers (PIC pair,
- * later IOAPICs and LAPICs), its GSI routing and its vCPUs, reached through
- * an anon-inode chip fd. Validates the creation argument and dispatches the
- * chip fd's ioctls.
+ * IOAPICs, later LAPICs), its GSI routing and its vCPUs, reached through
+ * an anon-inode chip fd. Validates the creation argument, dispatches the
+ * chip fd's ioctls and forwarded register accesses, and publishes the
+ * IOAPICs' EOI-exit bitmap to the vCPUs' run pages.
  *
  * Locks: chip->lock (mutex) serialises vCPU creation and routing updates.
- * The chip lives until its fd and every vCPU fd are closed (chip->ref).
- * May call: routing.c, i8259.c, msi.c, vcpu.c.
+ * chip->eoi_exit_lock (spinlock, irqsave) serialises EOI-exit publishing
+ * and vCPU publication; it is taken with no device lock held and takes
+ * each ioapic->lock inside it. The chip lives until its fd and every vCPU
+ * fd are closed (chip->ref).
+ * May call: routing.c, i8259.c, ioapic.c, msi.c, vcpu.c.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kunit/visibility.h>
@@ -46,11 +51,14 @@ int virq_chip_config_check(const struct virq_chip_config *cfg)
 		return -EINVAL;
 
 	if (!(cfg->flags & VIRQ_CHIP_IOAPIC)) {
-		if (n)
+		if (n || cfg->ioapic_version)
 			return -EINVAL;
 	} else if (n < 1 || n > VIRQ_MAX_IOAPICS) {
 		return -EINVAL;
 	}
+	if (cfg->ioapic_version && cfg->ioapic_version != VIRQ_IOAPIC_VERSION_11 &&
+	    cfg->ioapic_version != VIRQ_IOAPIC_VERSION_20)
+		return -EINVAL;
 	/* IOAPIC 0 carries the ISA IRQs; the others follow, disjoint. */
 	for (i = 0; i < VIRQ_MAX_IOAPICS; i++) {
 		u32 base = cfg->ioapic_gsi_base[i];
@@ -77,6 +85,12 @@ static void virq_chip_release(struct kref *ref)
 	struct virq_chip *chip = container_of(ref, struct virq_chip, ref);
 	u32 i;
 
+	for (i = 0; i < VIRQ_MAX_IOAPICS; i++) {
+		if (!chip->ioapic[i])
+			continue;
+		virq_ioapic_destroy(chip->ioapic[i]);
+		kfree(chip->ioapic[i]);
+	}
 	for (i = 0; i < chip->nr_vcpus; i++)
 		virq_vcpu_free(chip->vcpus[i]);
 	/* No fd is left, so no reader can hold the table. */
@@ -131,7 +145,7 @@ static int virq_ioctl_irq_line(struct virq_chip *chip,
 		return -EFAULT;
 	if (il.irq >= VIRQ_NR_GSIS || il.level > 1)
 		return -EINVAL;
-	r = virq_irq_line(chip, il.irq, il.level);
+	r = virq_irq_line(chip, il.irq, il.level, status);
 	/* Only the status word goes back. */
 	if (status && copy_to_user(&argp->status, &r, sizeof(r)))
 		return -EFAULT;
@@ -142,6 +156,7 @@ static int virq_ioctl_signal_msi(struct virq_chip *chip,
 				 struct virq_msi __user *argp)
 {
 	struct virq_irq_msg msg;
+	struct virq_kicks k;
 	struct virq_msi m;
 	int status;
 
@@ -156,7 +171,9 @@ static int virq_ioctl_signal_msi(struct virq_chip *chip,
 	if (virq_msi_decode(m.address_lo, m.address_hi, m.data,
 			    chip->cfg.flags & VIRQ_CHIP_32BIT_IDS, &msg))
 		return -EINVAL;
-	status = virq_msi_send(chip, &msg);
+	virq_kicks_init(&k);
+	status = virq_msi_send(chip, &msg, &k);
+	virq_kicks_flush(chip, &k);
 	/* The status as VIRQ_IRQ_LINE_STATUS reports it for an MSI route. */
 	if (put_user(status, &argp->status))
 		return -EFAULT;
@@ -175,6 +192,8 @@ static int virq_ioctl_signal_msi(struct virq_chip *chip,
  */
 int virq_chip_io(struct virq_chip *chip, struct virq_io *io)
 {
+	unsigned int i;
+	u32 word;
 	u8 byte;
 	int ret;
 
@@ -191,10 +210,60 @@ int virq_chip_io(struct virq_chip *chip, struct virq_io *io)
 		if (!ret && !io->write)
 			io->data = byte;
 		return ret;
+	case VIRQ_IO_MMIO:
+		for (i = 0; i < chip->cfg.nr_ioapics; i++) {
+			struct virq_ioapic *ioapic = chip->ioapic[i];
+
+			if (!virq_ioapic_claims(ioapic, io->addr))
+				continue;
+			word = io->data;
+			ret = virq_ioapic_mmio(ioapic, io->addr, io->len,
+					       io->write, &word);
+			if (!ret && !io->write)
+				io->data = word;
+			return ret;
+		}
+		return -ENOENT;
 	default:
-		/* No chip device of this version claims MMIO or MSRs. */
+		/* No chip device claims MSRs: they are the LAPIC's. */
 		return -ENOENT;
 	}
+}
+
+/**
+ * virq_chip_publish_eoi_exit() - copy the EOI-exit bitmap to every vCPU
+ * @chip: the chip
+ *
+ * The union of the IOAPICs' bitmaps goes to each run page's eoi_exit when
+ * it changed. Called with no device lock held.
+ */
+void virq_chip_publish_eoi_exit(struct virq_chip *chip)
+{
+	DECLARE_BITMAP(want, 256);
+	u64 words[4];
+	unsigned long flags, f2;
+	unsigned int i, w;
+	u32 n;
+
+	bitmap_zero(want, 256);
+	spin_lock_irqsave(&chip->eoi_exit_lock, flags);
+	for (i = 0; i < chip->cfg.nr_ioapics; i++) {
+		struct virq_ioapic *io = chip->ioapic[i];
+
+		spin_lock_irqsave(&io->lock, f2);
+		bitmap_or(want, want, io->eoi_exit, 256);
+		spin_unlock_irqrestore(&io->lock, f2);
+	}
+	if (!bitmap_equal(want, chip->eoi_exit, 256)) {
+		bitmap_copy(chip->eoi_exit, want, 256);
+		bitmap_to_arr64(words, want, 256);
+		n = virq_chip_nr_vcpus(chip);
+		for (i = 0; i < n; i++)
+			for (w = 0; w < 4; w++)
+				WRITE_ONCE(chip->vcpus[i]->run->eoi_exit[w],
+					   words[w]);
+	}
+	spin_unlock_irqrestore(&chip->eoi_exit_lock, flags);
 }
 
 static int virq_ioctl_io(struct virq_chip *chip, void __user *argp)
@@ -212,10 +281,18 @@ static int virq_ioctl_io(struct virq_chip *chip, void __user *argp)
 	return copy_to_user(argp, &io, sizeof(io)) ? -EFAULT : 0;
 }
 
+/* Bytes of the state union past @used must be zero on SET. */
+static bool virq_irqchip_tail_clear(const struct virq_irqchip *ic, size_t used)
+{
+	return !memchr_inv(ic->chip.dummy + used, 0, sizeof(ic->chip) - used);
+}
+
 static int virq_ioctl_irqchip(struct virq_chip *chip, void __user *argp,
 			      bool set)
 {
+	struct virq_ioapic *io;
 	struct virq_irqchip *ic;
+	u32 n;
 	int ret;
 
 	ic = memdup_user(argp, sizeof(*ic));
@@ -230,8 +307,7 @@ static int virq_ioctl_irqchip(struct virq_chip *chip, void __user *argp,
 		if (!chip->pic)
 			goto out;
 		if (set) {
-			if (memchr_inv(ic->chip.dummy + sizeof(ic->chip.pic), 0,
-				       sizeof(ic->chip) - sizeof(ic->chip.pic)))
+			if (!virq_irqchip_tail_clear(ic, sizeof(ic->chip.pic)))
 				goto out;
 			ret = virq_pic_set_state(chip->pic, ic->chip_id,
 						 &ic->chip.pic);
@@ -241,7 +317,20 @@ static int virq_ioctl_irqchip(struct virq_chip *chip, void __user *argp,
 		ret = virq_pic_get_state(chip->pic, ic->chip_id, &ic->chip.pic);
 		break;
 	default:
-		goto out;
+		n = ic->chip_id - VIRQ_IRQCHIP_STATE_IOAPIC(0);
+		if (ic->chip_id < VIRQ_IRQCHIP_STATE_IOAPIC(0) ||
+		    n >= chip->cfg.nr_ioapics)
+			goto out;
+		io = chip->ioapic[array_index_nospec(n, chip->cfg.nr_ioapics)];
+		if (set) {
+			if (!virq_irqchip_tail_clear(ic, sizeof(ic->chip.ioapic)))
+				goto out;
+			ret = virq_ioapic_set_state(io, &ic->chip.ioapic);
+			goto out;
+		}
+		memset(&ic->chip, 0, sizeof(ic->chip));
+		ret = virq_ioapic_get_state(io, &ic->chip.ioapic);
+		break;
 	}
 	if (!ret && copy_to_user(argp, ic, sizeof(*ic)))
 		ret = -EFAULT;
@@ -304,12 +393,14 @@ struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
 	struct virq_routing *rt;
 	struct virq_chip *chip;
 	int ret = -ENOMEM;
+	unsigned int i;
 
 	chip = kzalloc(sizeof(*chip), GFP_KERNEL_ACCOUNT);
 	if (!chip)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&chip->ref);
 	mutex_init(&chip->lock);
+	spin_lock_init(&chip->eoi_exit_lock);
 	chip->cfg = *cfg;
 	chip->vcpus = kcalloc(cfg->max_vcpus, sizeof(*chip->vcpus),
 			      GFP_KERNEL_ACCOUNT);
@@ -319,6 +410,13 @@ struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
 	if (!chip->pic)
 		goto fail;
 	virq_pic_init(chip->pic);
+	for (i = 0; i < cfg->nr_ioapics; i++) {
+		chip->ioapic[i] = kzalloc(sizeof(*chip->ioapic[i]),
+					  GFP_KERNEL_ACCOUNT);
+		if (!chip->ioapic[i])
+			goto fail;
+		virq_ioapic_init(chip->ioapic[i], chip, i);
+	}
 	rt = virq_routing_default(cfg);
 	if (IS_ERR(rt)) {
 		ret = PTR_ERR(rt);
@@ -344,7 +442,7 @@ int virq_create_chip(const struct virq_chip_config __user *ucfg)
 	if (ret)
 		return ret;
 	/* Valid, but not part of this version yet. */
-	if (cfg.flags & (VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC))
+	if (cfg.flags & VIRQ_CHIP_LAPIC)
 		return -EOPNOTSUPP;
 
 	chip = virq_chip_alloc(&cfg);

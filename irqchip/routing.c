@@ -8,7 +8,8 @@
  * grace period; a rejected table changes nothing. Line injection reads the
  * table under rcu_read_lock() only.
  *
- * May call: i8259.c (virq_pic_set_irq), vcpu.c (virq_deliver_msg), msi.c.
+ * May call: i8259.c (virq_pic_set_irq), ioapic.c (virq_ioapic_set_irq),
+ * vcpu.c (virq_msi_send, virq_kicks_*), msi.c.
  */
 #include <linux/mm.h>
 #include <linux/nospec.h>
@@ -265,20 +266,27 @@ int virq_set_gsi_routing(struct virq_chip *chip,
 
 /* Drive one route; KVM's per-route status: >0 CPUs, 0 coalesced, <0 none. */
 static int virq_route_set(struct virq_chip *chip, const struct virq_route *r,
-			  u32 level)
+			  u32 level, bool line_status, struct virq_kicks *k)
 {
+	u32 n;
+
 	switch (r->type) {
 	case VIRQ_IRQ_ROUTING_IRQCHIP:
 		if (r->irqchip.irqchip <= VIRQ_IRQCHIP_PIC_SLAVE)
 			return virq_pic_set_irq(chip->pic, r->irqchip.irqchip,
 						r->irqchip.pin, level);
-		/* IOAPIC routes exist only on chips with IOAPICs. */
-		return -1;
+		/* The table was built for this chip: the IOAPIC exists. */
+		n = r->irqchip.irqchip - VIRQ_IRQCHIP_IOAPIC(0);
+		if (WARN_ON_ONCE(n >= chip->cfg.nr_ioapics))
+			return -1;
+		n = array_index_nospec(n, chip->cfg.nr_ioapics);
+		return virq_ioapic_set_irq(chip->ioapic[n], r->irqchip.pin,
+					   level, line_status, k);
 	case VIRQ_IRQ_ROUTING_MSI:
 		/* An MSI is an edge: only the raising call sends it. */
 		if (!level || !r->msi.valid)
 			return -1;
-		return virq_msi_send(chip, &r->msi.msg);
+		return virq_msi_send(chip, &r->msi.msg, k);
 	default:
 		return -1;
 	}
@@ -289,25 +297,31 @@ static int virq_route_set(struct virq_chip *chip, const struct virq_route *r,
  * @chip: the chip
  * @gsi: the GSI, below VIRQ_NR_GSIS
  * @level: 0 or 1
+ * @line_status: the caller reports the status (VIRQ_IRQ_LINE_STATUS)
  *
  * Return: the sum of the non-negative route statuses, or -1 if no route
  * accepted the level (masked, ignored, or no route at all).
  */
-int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level)
+int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level,
+		  bool line_status)
 {
 	const struct virq_routing *rt;
 	const struct virq_route *e;
+	struct virq_kicks k;
 	int r, ret = -1;
 	u32 i, n;
 
+	virq_kicks_init(&k);
 	rcu_read_lock();
 	rt = rcu_dereference(chip->routing);
 	n = virq_routing_find(rt, gsi, &e);
 	for (i = 0; i < n; i++) {
-		r = virq_route_set(chip, &e[i], level);
+		r = virq_route_set(chip, &e[i], level, line_status, &k);
 		if (r >= 0)
 			ret = (ret < 0 ? 0 : ret) + r;
 	}
 	rcu_read_unlock();
+	virq_kicks_flush(chip, &k);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_irq_line);

@@ -192,11 +192,55 @@ bool virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level)
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_set_extint);
 
-/*
- * Deliver one decoded message to one vCPU. Returns 1 if it became
- * pending, 0 if it was pending already (coalesced), -1 if not accepted.
+/**
+ * virq_kicks_add() - remember a vCPU to kick once the caller's locks drop
+ * @k: the caller's kick set
+ * @vcpu: the vCPU
  */
-int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
+void virq_kicks_add(struct virq_kicks *k, struct virq_vcpu *vcpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < k->n; i++)
+		if (k->v[i] == vcpu)
+			return;
+	if (k->n < ARRAY_SIZE(k->v)) {
+		k->v[k->n++] = vcpu;
+		return;
+	}
+	if (!k->overflow) {
+		bitmap_zero(k->more, VIRQ_MAX_VCPUS);
+		k->overflow = true;
+	}
+	__set_bit(vcpu->index, k->more);
+}
+
+/**
+ * virq_kicks_flush() - kick every vCPU of a kick set
+ * @chip: the chip the vCPUs belong to
+ * @k: the kick set; empty afterwards
+ *
+ * Called with no device lock and no irq_lock held.
+ */
+void virq_kicks_flush(struct virq_chip *chip, struct virq_kicks *k)
+{
+	unsigned int i;
+
+	for (i = 0; i < k->n; i++)
+		virq_vcpu_kick(k->v[i]);
+	if (k->overflow)
+		for_each_set_bit(i, k->more, VIRQ_MAX_VCPUS)
+			virq_vcpu_kick(chip->vcpus[i]);
+	virq_kicks_init(k);
+}
+
+/*
+ * Accept one decoded message on one vCPU; a vCPU that needs a kick goes
+ * into @k. Returns 1 if it became pending, 0 if it was pending already
+ * (coalesced), -1 if not accepted.
+ */
+int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
+		     struct virq_kicks *k)
 {
 	unsigned long flags;
 	bool kick = true;
@@ -229,7 +273,19 @@ int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
 		return -1;
 	}
 	if (kick)
-		virq_vcpu_kick(vcpu);
+		virq_kicks_add(k, vcpu);
+	return r;
+}
+
+/* One message to one vCPU, kicked at once: for callers without locks. */
+int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
+{
+	struct virq_kicks k;
+	int r;
+
+	virq_kicks_init(&k);
+	r = virq_vcpu_accept(vcpu, msg, &k);
+	virq_kicks_flush(vcpu->chip, &k);
 	return r;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_deliver);
@@ -237,7 +293,10 @@ EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_deliver);
 /**
  * virq_deliver_msg() - deliver a message on the minimal APIC bus
  * @chip: the chip
- * @msg: the decoded message
+ * @msg: the decoded message (from an MSI or an IOAPIC pin)
+ * @k: kick set the caller flushes once its locks are dropped
+ * @dest_map: if not NULL, the indexes of the vCPUs that accepted it
+ *	      (even coalesced: each owes an EOI) are set here
  *
  * Physical destinations only: the vCPU with that APIC ID, or every vCPU
  * for the broadcast ID (0xff, or 0xffffffff with 32-bit IDs); lowest
@@ -247,7 +306,8 @@ EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_deliver);
  * Return: number of vCPUs it became pending on, 0 if coalesced on every
  * destination, -1 if no destination accepted it.
  */
-int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg)
+int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
+		     struct virq_kicks *k, unsigned long *dest_map)
 {
 	u32 bcast = (chip->cfg.flags & VIRQ_CHIP_32BIT_IDS) ? U32_MAX : 0xff;
 	u32 i, n = virq_chip_nr_vcpus(chip);
@@ -260,9 +320,12 @@ int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg)
 
 		if (msg->dest != bcast && msg->dest != vcpu->apic_id)
 			continue;
-		r = virq_vcpu_deliver(vcpu, msg);
-		if (r >= 0)
+		r = virq_vcpu_accept(vcpu, msg, k);
+		if (r >= 0) {
 			ret = (ret < 0 ? 0 : ret) + r;
+			if (dest_map)
+				__set_bit(i, dest_map);
+		}
 		if (msg->delivery_mode == VIRQ_DM_LOWEST || msg->dest != bcast)
 			break;
 	}
@@ -273,17 +336,19 @@ int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg)
  * virq_msi_send() - send a decoded MSI, from VIRQ_SIGNAL_MSI or a route
  * @chip: the chip
  * @msg: the decoded message
+ * @k: kick set the caller flushes
  *
  * A level-triggered message with the level bit clear is a deassert: it
  * delivers nothing and is ignored.
  *
  * Return: as virq_deliver_msg().
  */
-int virq_msi_send(struct virq_chip *chip, const struct virq_irq_msg *msg)
+int virq_msi_send(struct virq_chip *chip, const struct virq_irq_msg *msg,
+		  struct virq_kicks *k)
 {
 	if (msg->trigger_level && !msg->level_assert)
 		return -1;
-	return virq_deliver_msg(chip, msg);
+	return virq_deliver_msg(chip, msg, k, NULL);
 }
 
 struct virq_vcpu *virq_vcpu_by_apic_id(struct virq_chip *chip, u32 apic_id)
@@ -419,6 +484,20 @@ static long virq_vcpu_io(struct virq_vcpu *vcpu, void __user *argp)
 	return copy_to_user(argp, &io, sizeof(io)) ? -EFAULT : 0;
 }
 
+/*
+ * The VMM's own LAPIC reports the EOI of a vector the run page's eoi_exit
+ * lists: the IOAPICs clear remote IRR (and count the RTC's EOIs).
+ */
+static long virq_vcpu_eoi(struct virq_vcpu *vcpu, unsigned long vector)
+{
+	struct virq_chip *chip = vcpu->chip;
+
+	if (vector > 0xff || (chip->cfg.flags & VIRQ_CHIP_LAPIC))
+		return -EINVAL;
+	virq_ioapic_eoi_all(chip, vcpu, vector);
+	return 0;
+}
+
 static long virq_vcpu_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -438,6 +517,8 @@ static long virq_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return 0;
 	case VIRQ_IO:
 		return virq_vcpu_io(vcpu, argp);
+	case VIRQ_VCPU_EOI:
+		return virq_vcpu_eoi(vcpu, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -547,11 +628,20 @@ static struct virq_vcpu *virq_vcpu_alloc(struct virq_chip *chip, u32 apic_id)
 /* Make @vcpu reachable from the chip. Called with chip->lock held. */
 static void virq_vcpu_publish(struct virq_chip *chip, struct virq_vcpu *vcpu)
 {
+	unsigned long flags;
+
 	lockdep_assert_held(&chip->lock);
 	vcpu->index = chip->nr_vcpus;
 	chip->vcpus[vcpu->index] = vcpu;
+	/*
+	 * The EOI-exit bitmap as of now, and the vCPU counted, under the
+	 * lock its publisher takes: no later change can miss this page.
+	 */
+	spin_lock_irqsave(&chip->eoi_exit_lock, flags);
+	bitmap_to_arr64(vcpu->run->eoi_exit, chip->eoi_exit, 256);
 	/* Readers see the slot filled before the count covers it. */
 	smp_store_release(&chip->nr_vcpus, chip->nr_vcpus + 1);
+	spin_unlock_irqrestore(&chip->eoi_exit_lock, flags);
 	/* The BSP receives the PIC's INT output. */
 	if (vcpu->apic_id == 0 && chip->pic)
 		virq_pic_connect(chip->pic, vcpu);

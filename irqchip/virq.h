@@ -6,8 +6,12 @@
  * Lock order (outer first):
  *   chip->lock (mutex: vCPU creation, routing updates)
  *     pic->lock (spinlock, irqsave: PIC registers and output line)
+ *     ioapic->lock (spinlock, irqsave: one IOAPIC's registers and pins)
  *       vcpu->irq_lock (spinlock, irqsave: pending vectors, extint, and
  *                       the INTR/EXTINT request bits derived from them)
+ *     chip->eoi_exit_lock (spinlock, irqsave: publishing the EOI-exit
+ *                          bitmap to the run pages; taken after
+ *                          ioapic->lock is dropped)
  *   vcpu->sig_lock (spinlock, irqsave: the signal registration; kicks)
  *     task siglock (inside send_sig())
  * Routing readers hold only rcu_read_lock(). vCPU kicks (wake-ups and
@@ -17,6 +21,8 @@
 #define VIRQ_INTERNAL_H
 
 #include <linux/types.h>
+#include <linux/bitops.h>
+#include <linux/hrtimer.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -27,6 +33,7 @@
 
 struct virq_chip;
 struct virq_vcpu;
+struct virq_kicks;
 
 /* ---- MSI (msi.c) ---- */
 
@@ -93,7 +100,8 @@ u32 virq_routing_find(const struct virq_routing *rt, u32 gsi,
 		      const struct virq_route **first);
 int virq_set_gsi_routing(struct virq_chip *chip,
 			 const struct virq_irq_routing_entry *ue, u32 nr);
-int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level);
+int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level,
+		  bool line_status);
 
 /* ---- i8259 PIC pair (i8259.c) ---- */
 
@@ -141,6 +149,43 @@ int virq_pic_get_state(struct virq_pic *pic, unsigned int chip_no,
 int virq_pic_set_state(struct virq_pic *pic, unsigned int chip_no,
 		       const struct virq_pic_state *st);
 
+/* ---- IOAPIC (ioapic.c) ---- */
+
+struct virq_ioapic {
+	spinlock_t lock;		/* protects the state below */
+	struct virq_chip *chip;
+	unsigned int index;		/* fixed: IOAPIC n of the chip */
+	u32 gsi_base;			/* fixed */
+	u8 version;			/* fixed: 0x11 or 0x20 */
+	u64 base;			/* MMIO window (READ_ONCE outside) */
+	u32 ioregsel;
+	u8 id;
+	u64 rte[VIRQ_IOAPIC_NUM_PINS];	/* writable bits + remote IRR */
+	u32 line_level;			/* electrical level of each pin */
+	u32 eoi_deferred;		/* re-deliveries the throttle holds */
+	u8 delivered_vector[VIRQ_IOAPIC_NUM_PINS];
+	u16 eoi_count[VIRQ_IOAPIC_NUM_PINS];
+	unsigned long rtc_dest[BITS_TO_LONGS(VIRQ_MAX_VCPUS)];
+	u32 rtc_pending;		/* bits set in rtc_dest */
+	unsigned long eoi_exit[BITS_TO_LONGS(256)]; /* vectors to hear EOIs of */
+	struct hrtimer storm_timer;
+};
+
+void virq_ioapic_init(struct virq_ioapic *io, struct virq_chip *chip,
+		      unsigned int index);
+void virq_ioapic_destroy(struct virq_ioapic *io);
+int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
+			int level, bool line_status, struct virq_kicks *k);
+void virq_ioapic_eoi_all(struct virq_chip *chip, struct virq_vcpu *vcpu,
+			 u8 vector);
+bool virq_ioapic_claims(struct virq_ioapic *io, u64 addr);
+int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
+		     u32 *data);
+int virq_ioapic_get_state(struct virq_ioapic *io,
+			  struct virq_ioapic_state *st);
+int virq_ioapic_set_state(struct virq_ioapic *io,
+			  const struct virq_ioapic_state *st);
+
 /* ---- vCPUs (vcpu.c) ---- */
 
 struct virq_vcpu {
@@ -162,6 +207,26 @@ struct virq_vcpu {
 	int sig_no;
 };
 
+/*
+ * The vCPUs a delivery made runnable, kicked by virq_kicks_flush() once
+ * the deliverer's locks are dropped. Lives on the deliverer's stack.
+ */
+struct virq_kicks {
+	unsigned int n;
+	bool overflow;			/* more[] is in use */
+	struct virq_vcpu *v[8];
+	unsigned long more[BITS_TO_LONGS(VIRQ_MAX_VCPUS)]; /* by index */
+};
+
+static inline void virq_kicks_init(struct virq_kicks *k)
+{
+	k->n = 0;
+	k->overflow = false;
+}
+
+void virq_kicks_add(struct virq_kicks *k, struct virq_vcpu *vcpu);
+void virq_kicks_flush(struct virq_chip *chip, struct virq_kicks *k);
+
 int virq_vcpu_create(struct virq_chip *chip, u32 apic_id);
 struct virq_vcpu *virq_vcpu_add(struct virq_chip *chip, u32 apic_id);
 void virq_vcpu_free(struct virq_vcpu *vcpu);
@@ -169,10 +234,14 @@ struct virq_vcpu *virq_vcpu_by_apic_id(struct virq_chip *chip, u32 apic_id);
 void virq_vcpu_request(struct virq_vcpu *vcpu, u32 bits);
 void virq_vcpu_kick(struct virq_vcpu *vcpu);
 bool virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level);
+int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
+		     struct virq_kicks *k);
 int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg);
 int virq_vcpu_ack(struct virq_vcpu *vcpu);
-int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg);
-int virq_msi_send(struct virq_chip *chip, const struct virq_irq_msg *msg);
+int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
+		     struct virq_kicks *k, unsigned long *dest_map);
+int virq_msi_send(struct virq_chip *chip, const struct virq_irq_msg *msg,
+		  struct virq_kicks *k);
 
 /* The checks every VIRQ_IO argument passes, on a chip or a vCPU fd. */
 static inline bool virq_io_valid(const struct virq_io *io)
@@ -189,14 +258,18 @@ struct virq_chip {
 	struct mutex lock;		/* vCPU creation, routing updates */
 	struct virq_routing __rcu *routing;
 	struct virq_pic *pic;		/* NULL without VIRQ_CHIP_PIC */
+	struct virq_ioapic *ioapic[VIRQ_MAX_IOAPICS]; /* cfg.nr_ioapics */
 	u32 nr_vcpus;			/* published with release semantics */
 	struct virq_vcpu **vcpus;	/* cfg.max_vcpus slots */
+	spinlock_t eoi_exit_lock;	/* eoi_exit and its copies in run pages */
+	unsigned long eoi_exit[BITS_TO_LONGS(256)];
 };
 
 void virq_chip_put(struct virq_chip *chip);
 struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg);
 int virq_create_chip(const struct virq_chip_config __user *ucfg);
 int virq_chip_io(struct virq_chip *chip, struct virq_io *io);
+void virq_chip_publish_eoi_exit(struct virq_chip *chip);
 
 static inline u32 virq_chip_nr_vcpus(struct virq_chip *chip)
 {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * virq tracepoints (events/virq/ in tracefs): every PIC input change with
- * its VIRQ_IRQ_LINE_STATUS result, and every PIC acknowledge with the
- * vector it produced. Called with pic->lock held; they only record.
+ * its VIRQ_IRQ_LINE_STATUS result, every PIC acknowledge with the vector
+ * it produced, every IOAPIC pin change, message sent and EOI. Called with
+ * the device's lock held; they only record. i8259.c creates them.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM virq
@@ -40,6 +41,68 @@ TRACE_EVENT(virq_pic_intack,
 	    TP_printk("%s 0x%02x isr %02x/%02x",
 		      __entry->poll ? "poll" : "vector", __entry->vector,
 		      __entry->master_isr, __entry->slave_isr)
+);
+
+TRACE_EVENT(virq_ioapic_set_irq,
+	    TP_PROTO(unsigned int ioapic, unsigned int pin, int level,
+		     int status),
+	    TP_ARGS(ioapic, pin, level, status),
+	    TP_STRUCT__entry(__field(u8, ioapic)
+			     __field(u8, pin)
+			     __field(u8, level)
+			     __field(s8, status)),
+	    TP_fast_assign(__entry->ioapic = ioapic;
+			   __entry->pin = pin;
+			   __entry->level = level;
+			   __entry->status = status;),
+	    TP_printk("ioapic %u pin %u level %u status %d", __entry->ioapic,
+		      __entry->pin, __entry->level, __entry->status)
+);
+
+TRACE_EVENT(virq_ioapic_deliver,
+	    TP_PROTO(unsigned int ioapic, unsigned int pin,
+		     const struct virq_irq_msg *msg, int status),
+	    TP_ARGS(ioapic, pin, msg, status),
+	    TP_STRUCT__entry(__field(u8, ioapic)
+			     __field(u8, pin)
+			     __field(u8, vector)
+			     __field(u8, dm)
+			     __field(bool, logical)
+			     __field(bool, level)
+			     __field(u32, dest)
+			     __field(s16, status)),
+	    TP_fast_assign(__entry->ioapic = ioapic;
+			   __entry->pin = pin;
+			   __entry->vector = msg->vector;
+			   __entry->dm = msg->delivery_mode;
+			   __entry->logical = msg->dest_logical;
+			   __entry->level = msg->trigger_level;
+			   __entry->dest = msg->dest;
+			   __entry->status = status;),
+	    TP_printk("ioapic %u pin %u vector 0x%02x dm %u %s dest 0x%x %s status %d",
+		      __entry->ioapic, __entry->pin, __entry->vector,
+		      __entry->dm, __entry->logical ? "logical" : "physical",
+		      __entry->dest, __entry->level ? "level" : "edge",
+		      __entry->status)
+);
+
+TRACE_EVENT(virq_ioapic_eoi,
+	    TP_PROTO(unsigned int ioapic, unsigned int pin, u8 vector,
+		     int action),
+	    TP_ARGS(ioapic, pin, vector, action),
+	    TP_STRUCT__entry(__field(u8, ioapic)
+			     __field(u8, pin)
+			     __field(u8, vector)
+			     __field(u8, action)),
+	    TP_fast_assign(__entry->ioapic = ioapic;
+			   __entry->pin = pin;
+			   __entry->vector = vector;
+			   __entry->action = action;),
+	    TP_printk("ioapic %u pin %u vector 0x%02x remote IRR cleared%s",
+		      __entry->ioapic, __entry->pin, __entry->vector,
+		      __entry->action == 1 ? ", re-delivered" :
+		      __entry->action == 2 ? ", re-delivery deferred (EOI storm)" :
+		      "")
 );
 
 #endif /* VIRQ_TRACE_H */

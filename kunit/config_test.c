@@ -128,6 +128,27 @@ static void config_gsi_bases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EINVAL, virq_chip_config_check(&c));
 }
 
+/* The IOAPIC version: 0 (default 0x20), 0x11, 0x20; only with IOAPICs. */
+static void config_ioapic_version(struct kunit *test)
+{
+	static const u32 bad[] = { 0x10, 0x12, 0x1f, 0x21, 0xff, 0x11 << 8 };
+	struct virq_chip_config c = cfg_full(1);
+	unsigned int i;
+
+	c.ioapic_version = VIRQ_IOAPIC_VERSION_11;
+	KUNIT_EXPECT_EQ(test, 0, virq_chip_config_check(&c));
+	c.ioapic_version = VIRQ_IOAPIC_VERSION_20;
+	KUNIT_EXPECT_EQ(test, 0, virq_chip_config_check(&c));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		c.ioapic_version = bad[i];
+		KUNIT_EXPECT_EQ_MSG(test, -EINVAL, virq_chip_config_check(&c),
+				    "version %#x", bad[i]);
+	}
+	c = cfg_pic();
+	c.ioapic_version = VIRQ_IOAPIC_VERSION_20;
+	KUNIT_EXPECT_EQ(test, -EINVAL, virq_chip_config_check(&c));
+}
+
 static struct kunit_case config_cases[] = {
 	KUNIT_CASE(config_valid_sets),
 	KUNIT_CASE(config_impossible_sets),
@@ -135,6 +156,7 @@ static struct kunit_case config_cases[] = {
 	KUNIT_CASE(config_max_vcpus),
 	KUNIT_CASE(config_ioapic_count),
 	KUNIT_CASE(config_gsi_bases),
+	KUNIT_CASE(config_ioapic_version),
 	{}
 };
 

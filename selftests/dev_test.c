@@ -33,8 +33,9 @@ TEST(check_extension)
 		  ioctl(dev, VIRQ_CHECK_EXTENSION, VIRQ_CAP_MAX_ROUTES));
 	EXPECT_EQ(VIRQ_NR_GSIS,
 		  ioctl(dev, VIRQ_CHECK_EXTENSION, VIRQ_CAP_NR_GSIS));
-	/* Not in this version: reported as such, creation refuses them. */
-	EXPECT_EQ(0, ioctl(dev, VIRQ_CHECK_EXTENSION, VIRQ_CAP_IOAPIC));
+	EXPECT_EQ(VIRQ_MAX_IOAPICS,
+		  ioctl(dev, VIRQ_CHECK_EXTENSION, VIRQ_CAP_IOAPIC));
+	/* Not in this version: reported as such, creation refuses it. */
 	EXPECT_EQ(0, ioctl(dev, VIRQ_CHECK_EXTENSION, VIRQ_CAP_LAPIC));
 	EXPECT_EQ(0, ioctl(dev, VIRQ_CHECK_EXTENSION, 9999));
 	close(dev);
@@ -91,7 +92,7 @@ TEST(bad_creation_arguments)
 	cfg.pad = 1;				/* padding */
 	EXPECT_EQ(EINVAL, create_errno(dev, &cfg));
 	cfg = virq_cfg_pic(1);
-	cfg.reserved[7] = 1;
+	cfg.reserved[6] = 1;
 	EXPECT_EQ(EINVAL, create_errno(dev, &cfg));
 	cfg = virq_cfg_pic(0);			/* no vCPU */
 	EXPECT_EQ(EINVAL, create_errno(dev, &cfg));
@@ -131,8 +132,13 @@ TEST(bad_creation_arguments)
 	cfg.ioapic_gsi_base[0] = 0;		/* beyond the GSI space */
 	cfg.ioapic_gsi_base[1] = VIRQ_NR_GSIS - 23;
 	EXPECT_EQ(EINVAL, create_errno(dev, &cfg));
-	/* Valid, but the IOAPIC model is not part of this version. */
 	cfg.ioapic_gsi_base[1] = 24;
+	cfg.ioapic_version = 0x21;		/* no such version */
+	EXPECT_EQ(EINVAL, create_errno(dev, &cfg));
+	cfg.ioapic_version = 0;
+	EXPECT_EQ(0, create_errno(dev, &cfg));
+	/* Valid, but the LAPIC model is not part of this version. */
+	cfg.flags |= VIRQ_CHIP_LAPIC;
 	EXPECT_EQ(EOPNOTSUPP, create_errno(dev, &cfg));
 
 	EXPECT_EQ(-1, ioctl(dev, VIRQ_CREATE_CHIP, NULL));

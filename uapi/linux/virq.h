@@ -13,6 +13,7 @@
 #ifndef _UAPI_LINUX_VIRQ_H
 #define _UAPI_LINUX_VIRQ_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
@@ -61,8 +62,22 @@ struct virq_chip_config {
 	__u32 pad;		/* must be 0 */
 	/* GSI of pin 0 of each IOAPIC; [0] must be 0, unused entries 0. */
 	__u32 ioapic_gsi_base[VIRQ_MAX_IOAPICS];
-	__u32 reserved[8];	/* must be 0 */
+	/* IOAPIC version: 0 (the default, 0x20), 0x20 or 0x11; 0 without IOAPICs */
+	__u32 ioapic_version;
+	__u32 reserved[7];	/* must be 0 */
 };
+
+/* IOAPIC versions: 0x20 has the EOI register at +0x40, 0x11 has not. */
+#define VIRQ_IOAPIC_VERSION_11	0x11
+#define VIRQ_IOAPIC_VERSION_20	0x20
+
+/*
+ * IOAPIC n decodes VIRQ_IOAPIC_WINDOW bytes at its base address:
+ * IOREGSEL at +0x00, IOWIN at +0x10, EOI at +0x40 (version 0x20).
+ * Default bases: 0xfec00000 + n * 0x1000; VIRQ_SET_IRQCHIP relocates.
+ */
+#define VIRQ_IOAPIC_DEFAULT_BASE(n)	(0xfec00000ULL + (n) * 0x1000ULL)
+#define VIRQ_IOAPIC_WINDOW		0x100
 
 /* ioctls on /dev/virq */
 #define VIRQ_GET_API_VERSION	_IO(VIRQIO, 0x80)
@@ -136,13 +151,18 @@ struct virq_msi {
 #define VIRQ_IO_MMIO	1
 #define VIRQ_IO_MSR	2
 
+/* struct virq_io.fault: what the guest's access raised (out). */
+#define VIRQ_IO_FAULT_NONE	0
+#define VIRQ_IO_FAULT_GP	1	/* inject #GP(0) */
+
 struct virq_io {
 	__u32 space;	/* VIRQ_IO_* */
 	__u32 len;	/* bytes: 1, 2, 4 or 8 */
 	__u64 addr;	/* port, guest-physical address or MSR index */
 	__u64 data;	/* in for a write, out for a read */
 	__u8 write;	/* 1: write, 0: read */
-	__u8 pad[7];
+	__u8 fault;	/* out: VIRQ_IO_FAULT_*; its value on entry is ignored */
+	__u8 pad[6];	/* must be 0 */
 };
 
 /*
@@ -183,14 +203,53 @@ struct virq_pic_state {
 	__u8 pad[11];		/* must be 0 */
 };
 
+/*
+ * IOAPIC state. The first 216 bytes are KVM's struct kvm_ioapic_state
+ * (id is the 4-bit ID, irr the pins requesting service); the rest is what
+ * KVM does not keep, valid when flags has VIRQ_IOAPIC_STATE_EXT.
+ */
+#define VIRQ_IOAPIC_STATE_EXT	0x1
+
+struct virq_ioapic_state {
+	/* struct kvm_ioapic_state */
+	__u64 base_address;
+	__u32 ioregsel;
+	__u32 id;
+	__u32 irr;
+	__u32 pad;
+	__u64 redirtbl[VIRQ_IOAPIC_NUM_PINS];
+	/* virq additions */
+	__u32 flags;		/* VIRQ_IOAPIC_STATE_EXT */
+	__u32 version;		/* 0x11 or 0x20: must be the chip's */
+	__u32 line_level;	/* electrical level of each pin */
+	__u32 eoi_deferred;	/* re-deliveries the EOI-storm throttle holds */
+	__u8 delivered_vector[VIRQ_IOAPIC_NUM_PINS]; /* while remote IRR */
+	__u16 eoi_count[VIRQ_IOAPIC_NUM_PINS]; /* successive asserted EOIs */
+	/* IOAPIC 0: the vCPU indexes that owe the RTC interrupt's EOI */
+	__u64 rtc_dest[VIRQ_MAX_VCPUS / 64];
+};
+
+/* Redirection table entry bits (82093AA). */
+#define VIRQ_IOAPIC_RTE_VECTOR		0xffULL
+#define VIRQ_IOAPIC_RTE_DM_SHIFT	8
+#define VIRQ_IOAPIC_RTE_DEST_LOGICAL	_BITULL(11)
+#define VIRQ_IOAPIC_RTE_DELIVS		_BITULL(12)	/* read-only */
+#define VIRQ_IOAPIC_RTE_ACTIVE_LOW	_BITULL(13)
+#define VIRQ_IOAPIC_RTE_REMOTE_IRR	_BITULL(14)	/* read-only */
+#define VIRQ_IOAPIC_RTE_LEVEL		_BITULL(15)
+#define VIRQ_IOAPIC_RTE_MASKED		_BITULL(16)
+#define VIRQ_IOAPIC_RTE_DEST_SHIFT	56
+
 #define VIRQ_IRQCHIP_STATE_PIC_MASTER	0
 #define VIRQ_IRQCHIP_STATE_PIC_SLAVE	1
+#define VIRQ_IRQCHIP_STATE_IOAPIC(n)	(2 + (n))	/* as KVM's 2 for n = 0 */
 
 struct virq_irqchip {
 	__u32 chip_id;
 	__u32 pad;	/* must be 0 */
 	union {
 		struct virq_pic_state pic;
+		struct virq_ioapic_state ioapic;
 		__u8 dummy[512];
 	} chip;
 };
@@ -241,6 +300,26 @@ struct virq_vcpu_run {
 	__u64 signals;		/* kicks that sent the signal */
 	__u64 wakeups;		/* kicks that woke VIRQ_VCPU_WAIT */
 	__u64 acks;		/* vectors returned by VIRQ_VCPU_ACK */
+	/*
+	 * LAPIC chips: the task priority register. The VMM writes it when
+	 * its view changes (CR8 << 4 after a KVM exit); the guest's TPR
+	 * writes through VIRQ_IO change it too. The kernel reads it when it
+	 * computes PPR (ACK, WAIT, INTR).
+	 */
+	__u32 tpr;
+	/*
+	 * LAPIC chips, written by the kernel: the highest pending vector
+	 * that the in-service register does not block (0: none). INTR says
+	 * whether it beats TPR as the kernel last saw TPR; after lowering
+	 * tpr, a VMM compares (irr_max >> 4) > (tpr >> 4) itself.
+	 */
+	__u32 irr_max;
+	/*
+	 * Chips without LAPICs, written by the kernel: the vectors whose EOI
+	 * the VMM's own LAPIC must report with VIRQ_VCPU_EOI (level-triggered
+	 * IOAPIC entries, and the RTC's while its EOIs are tracked).
+	 */
+	__u64 eoi_exit[4];
 };
 
 struct virq_vcpu_signal {
@@ -263,10 +342,51 @@ struct virq_vcpu_wait {
 	__u32 pad;		/* must be 0 */
 };
 
+/* Argument of VIRQ_VCPU_LINT: drive a LAPIC's LINT0 or LINT1 input. */
+struct virq_lint {
+	__u32 pin;	/* 0 or 1 */
+	__u32 level;	/* 0 or 1 */
+};
+
+/*
+ * Argument of VIRQ_VCPU_SET_CLOCK: the clocks of a vCPU's LAPIC timer.
+ * The guest's TSC reads tsc_offset + CLOCK_MONOTONIC (ns) * tsc_hz / 1e9.
+ */
+struct virq_vcpu_clock {
+	__u64 bus_hz;		/* APIC timer input before the divider */
+	__u64 tsc_hz;		/* guest TSC frequency (TSC-deadline mode) */
+	__s64 tsc_offset;	/* guest TSC at CLOCK_MONOTONIC 0 */
+	__u64 reserved[3];	/* must be 0 */
+};
+
+/*
+ * LAPIC state. regs is KVM's struct kvm_lapic_state: the 4 KiB register
+ * page's first 1 KiB, each 32-bit register at its xAPIC offset (x2APIC:
+ * ICR high at 0x310, as KVM keeps it).
+ */
+#define VIRQ_APIC_REG_SIZE	1024
+
+struct virq_lapic_state {
+	__u8 regs[VIRQ_APIC_REG_SIZE];
+	__u64 apic_base;	/* IA32_APIC_BASE */
+	__u64 tsc_deadline;	/* IA32_TSC_DEADLINE, 0 when disarmed */
+	__u32 flags;		/* VIRQ_LAPIC_STATE_* */
+	__u32 lint_level;	/* bit 0: LINT0 high, bit 1: LINT1 high */
+	__u64 reserved[5];	/* must be 0 */
+};
+
+#define VIRQ_LAPIC_STATE_WAIT_SIPI	0x1	/* in wait-for-SIPI */
+
 /* ioctls on a vCPU fd */
 #define VIRQ_VCPU_SET_SIGNAL	_IOW(VIRQIO, 0xa0, struct virq_vcpu_signal)
 #define VIRQ_VCPU_WAIT		_IOW(VIRQIO, 0xa1, struct virq_vcpu_wait)
 #define VIRQ_VCPU_ACK		_IO(VIRQIO, 0xa2)
 #define VIRQ_VCPU_KICK		_IO(VIRQIO, 0xa3)
+#define VIRQ_VCPU_EOI		_IO(VIRQIO, 0xa4)	/* arg: vector */
+#define VIRQ_GET_LAPIC		_IOR(VIRQIO, 0xa5, struct virq_lapic_state)
+#define VIRQ_SET_LAPIC		_IOW(VIRQIO, 0xa6, struct virq_lapic_state)
+#define VIRQ_VCPU_NMI		_IO(VIRQIO, 0xa7)
+#define VIRQ_VCPU_LINT		_IOW(VIRQIO, 0xa8, struct virq_lint)
+#define VIRQ_VCPU_SET_CLOCK	_IOW(VIRQIO, 0xa9, struct virq_vcpu_clock)
 
 #endif /* _UAPI_LINUX_VIRQ_H */

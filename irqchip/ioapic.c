@@ -1,0 +1,721 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The I/O APIC (Intel 82093AA datasheet; version 0x20 as in the ICH family,
+ * which adds the EOI register): 24 input pins, each with a 64-bit
+ * redirection entry that turns an asserted pin into an interrupt message
+ * (vector, delivery mode, destination) for the local APICs. A chip has up
+ * to VIRQ_MAX_IOAPICS of them, each decoding a 256-byte MMIO window
+ * (IOREGSEL +0x00, IOWIN +0x10, EOI +0x40) and serving the GSIs from its
+ * base on.
+ *
+ * Modelled: ID (bits 27:24 writable), version (0x11 or 0x20, 24 entries),
+ * arbitration (read-only, the ID), every redirection entry field with
+ * delivery status and remote IRR read-only, polarity (an active-low pin
+ * asserts when its line is low), edge pins (one message per asserting
+ * edge while unmasked; a masked edge is lost), level pins with the remote
+ * IRR handshake (set when a LAPIC accepts, cleared by the EOI of the
+ * vector, re-delivered after the EOI while still asserted), EOIs from the
+ * LAPICs' broadcast, from the EOI register and from a VMM's own LAPIC
+ * (VIRQ_VCPU_EOI), an EOI-storm throttle, RTC (GSI 8) coalescing for
+ * VIRQ_IRQ_LINE_STATUS, and save/restore.
+ *
+ * Reprogramming inside a level handler: while remote IRR is set the pin
+ * remembers the vector it was delivered with; an EOI of that vector or of
+ * the entry's current vector clears remote IRR, so rewriting the vector
+ * (or the destination, which EOIs do not name) before the EOI never leaves
+ * remote IRR stuck. Switching an entry to edge clears remote IRR.
+ *
+ * Locks: ioapic->lock (spinlock, irqsave) protects everything in struct
+ * virq_ioapic but base, gsi_base, index and version (fixed or read racily
+ * by the MMIO dispatch); every helper below runs with it held. It nests
+ * inside pic->lock (the PIC never calls in here today) and outside
+ * vcpu->irq_lock (deliveries). Kicks are collected and issued after it is
+ * dropped; the EOI-exit bitmap is published after it is dropped.
+ * May call: vcpu.c (virq_deliver_msg, virq_kicks_*), chip.c
+ * (virq_chip_publish_eoi_exit); its tracepoints (virq_ioapic_*) are in
+ * virq_trace.h.
+ */
+#include <linux/bitmap.h>
+#include <linux/bits.h>
+#include <linux/errno.h>
+#include <linux/hrtimer.h>
+#include <linux/nospec.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
+#include "virq.h"
+#include "virq_trace.h"
+
+/* Indirect registers (IOREGSEL values). */
+#define IOAPIC_REG_ID		0x00
+#define IOAPIC_REG_VERSION	0x01
+#define IOAPIC_REG_ARB		0x02
+#define IOAPIC_REG_RTE_FIRST	0x10
+#define IOAPIC_REG_RTE_LAST	(IOAPIC_REG_RTE_FIRST + 2 * VIRQ_IOAPIC_NUM_PINS - 1)
+
+/* Direct registers: offsets in the MMIO window. */
+#define IOAPIC_IOREGSEL		0x00
+#define IOAPIC_IOWIN		0x10
+#define IOAPIC_EOI		0x40	/* version 0x20 only */
+
+#define IOAPIC_ID_SHIFT		24
+#define IOAPIC_ID_MASK		0xf
+#define IOAPIC_MAX_RTE_SHIFT	16
+
+/* Redirection entry: the bits a guest may write. */
+#define RTE_WRITABLE_LO		(VIRQ_IOAPIC_RTE_VECTOR | (7ULL << 8) | \
+				 VIRQ_IOAPIC_RTE_DEST_LOGICAL | \
+				 VIRQ_IOAPIC_RTE_ACTIVE_LOW | \
+				 VIRQ_IOAPIC_RTE_LEVEL | VIRQ_IOAPIC_RTE_MASKED)
+#define RTE_WRITABLE		(RTE_WRITABLE_LO | (0xffULL << VIRQ_IOAPIC_RTE_DEST_SHIFT))
+/* What an entry may hold: the writable bits and remote IRR. */
+#define RTE_STORED		(RTE_WRITABLE | VIRQ_IOAPIC_RTE_REMOTE_IRR)
+#define RTE_RESET		VIRQ_IOAPIC_RTE_MASKED
+
+/* The EOI-storm throttle: after this many successive re-deliveries... */
+#define IOAPIC_STORM_COUNT	10000
+/* ...the next one waits this long. */
+#define IOAPIC_STORM_DELAY_NS	(10 * NSEC_PER_MSEC)
+
+/* The RTC's pin on IOAPIC 0 (GSI 8). */
+#define IOAPIC_RTC_PIN		8
+
+static bool rte_level(u64 rte)
+{
+	return rte & VIRQ_IOAPIC_RTE_LEVEL;
+}
+
+static bool rte_masked(u64 rte)
+{
+	return rte & VIRQ_IOAPIC_RTE_MASKED;
+}
+
+static u8 rte_vector(u64 rte)
+{
+	return rte & VIRQ_IOAPIC_RTE_VECTOR;
+}
+
+/* Is the pin asserted? Its line level, seen through its polarity. */
+static bool pin_asserted(struct virq_ioapic *io, unsigned int pin)
+{
+	bool high = io->line_level & BIT(pin);
+
+	lockdep_assert_held(&io->lock);
+	return high != !!(io->rte[pin] & VIRQ_IOAPIC_RTE_ACTIVE_LOW);
+}
+
+static bool is_rtc_pin(struct virq_ioapic *io, unsigned int pin)
+{
+	return io->index == 0 && pin == IOAPIC_RTC_PIN;
+}
+
+/* The message a redirection entry sends (82093AA, IOREDTBL). */
+static void rte_to_msg(u64 rte, struct virq_irq_msg *msg)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->vector = rte_vector(rte);
+	msg->delivery_mode = (rte >> VIRQ_IOAPIC_RTE_DM_SHIFT) & 7;
+	msg->dest_logical = rte & VIRQ_IOAPIC_RTE_DEST_LOGICAL;
+	msg->trigger_level = rte_level(rte);
+	msg->level_assert = true;
+	msg->dest = rte >> VIRQ_IOAPIC_RTE_DEST_SHIFT;
+}
+
+/*
+ * Recompute this IOAPIC's share of the EOI-exit bitmap: the vectors whose
+ * EOI it must hear. Returns true if it changed (the caller publishes).
+ */
+static bool ioapic_update_eoi_exit(struct virq_ioapic *io)
+{
+	DECLARE_BITMAP(want, 256);
+	unsigned int pin;
+	u64 rte;
+
+	lockdep_assert_held(&io->lock);
+	bitmap_zero(want, 256);
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
+		rte = io->rte[pin];
+		if (rte_level(rte) && !rte_masked(rte))
+			__set_bit(rte_vector(rte), want);
+		if (rte & VIRQ_IOAPIC_RTE_REMOTE_IRR)
+			__set_bit(io->delivered_vector[pin], want);
+	}
+	if (io->rtc_pending)
+		__set_bit(io->delivered_vector[IOAPIC_RTC_PIN], want);
+	if (bitmap_equal(want, io->eoi_exit, 256))
+		return false;
+	bitmap_copy(io->eoi_exit, want, 256);
+	return true;
+}
+
+/*
+ * Send the pin's message. Level pins get remote IRR when a LAPIC accepts
+ * (even coalesced: it will EOI the vector). Returns the delivery status.
+ */
+static int ioapic_deliver(struct virq_ioapic *io, unsigned int pin,
+			  bool rtc_track, struct virq_kicks *k)
+{
+	DECLARE_BITMAP(dest, VIRQ_MAX_VCPUS);
+	struct virq_irq_msg msg;
+	u64 rte = io->rte[pin];
+	int status;
+
+	lockdep_assert_held(&io->lock);
+	rte_to_msg(rte, &msg);
+	if (rtc_track)
+		bitmap_zero(dest, VIRQ_MAX_VCPUS);
+	switch (msg.delivery_mode) {
+	case VIRQ_DM_FIXED:
+	case VIRQ_DM_LOWEST:
+	case VIRQ_DM_SMI:
+	case VIRQ_DM_NMI:
+	case VIRQ_DM_INIT:
+	case VIRQ_DM_EXTINT:
+		status = virq_deliver_msg(io->chip, &msg, k,
+					  rtc_track ? dest : NULL);
+		break;
+	default:	/* 011 and 110 are reserved: nothing is sent */
+		status = -1;
+		break;
+	}
+	if (rte_level(rte) && status >= 0) {
+		io->rte[pin] |= VIRQ_IOAPIC_RTE_REMOTE_IRR;
+		io->delivered_vector[pin] = msg.vector;
+	}
+	if (rtc_track && status >= 0) {
+		bitmap_copy(io->rtc_dest, dest, VIRQ_MAX_VCPUS);
+		io->rtc_pending = bitmap_weight(dest, VIRQ_MAX_VCPUS);
+		io->delivered_vector[pin] = msg.vector;
+	}
+	trace_virq_ioapic_deliver(io->index, pin, &msg, status);
+	return status;
+}
+
+/* A level pin that may send now does: asserted, unmasked, not waiting. */
+static void ioapic_service_level(struct virq_ioapic *io, unsigned int pin,
+				 struct virq_kicks *k)
+{
+	u64 rte = io->rte[pin];
+
+	lockdep_assert_held(&io->lock);
+	if (rte_level(rte) && !rte_masked(rte) &&
+	    !(rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) &&
+	    !(io->eoi_deferred & BIT(pin)) && pin_asserted(io, pin))
+		ioapic_deliver(io, pin, false, k);
+}
+
+/**
+ * virq_ioapic_set_irq() - drive an input pin
+ * @io: the IOAPIC
+ * @pin: 0-23 (checked by the routing table)
+ * @level: the line's electrical level
+ * @line_status: the caller reports a status (VIRQ_IRQ_LINE_STATUS): RTC
+ *		 interrupts not yet EOI'd everywhere are then coalesced
+ * @k: kick set the caller flushes
+ *
+ * Return: -1 if the pin is masked or nobody accepted the message; 0 if it
+ * was coalesced (no asserting edge, remote IRR still set, RTC not EOI'd,
+ * or every destination had it pending); else the number of CPUs.
+ */
+int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
+			int level, bool line_status, struct virq_kicks *k)
+{
+	bool was, now, publish = false;
+	unsigned long flags;
+	int status;
+	u64 rte;
+
+	pin = array_index_nospec(pin, VIRQ_IOAPIC_NUM_PINS);
+	spin_lock_irqsave(&io->lock, flags);
+	was = pin_asserted(io, pin);
+	if (level)
+		io->line_level |= BIT(pin);
+	else
+		io->line_level &= ~BIT(pin);
+	now = pin_asserted(io, pin);
+	rte = io->rte[pin];
+
+	if (rte_masked(rte)) {
+		status = -1;		/* a masked edge is lost */
+	} else if (!now) {
+		status = 0;		/* lowering: nothing to send */
+	} else if (rte_level(rte)) {
+		if ((rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) ||
+		    (io->eoi_deferred & BIT(pin)))
+			status = 0;	/* in service, or held by the throttle */
+		else
+			status = ioapic_deliver(io, pin, false, k);
+	} else if (was) {
+		status = 0;		/* edge: no asserting edge */
+	} else if (line_status && is_rtc_pin(io, pin) && io->rtc_pending) {
+		status = 0;		/* the last RTC tick is not EOI'd */
+	} else {
+		status = ioapic_deliver(io, pin,
+					line_status && is_rtc_pin(io, pin), k);
+		publish = is_rtc_pin(io, pin) && ioapic_update_eoi_exit(io);
+	}
+	if (rte_level(rte) && status >= 0)
+		publish = ioapic_update_eoi_exit(io);
+	trace_virq_ioapic_set_irq(io->index, pin, level, status);
+	spin_unlock_irqrestore(&io->lock, flags);
+	if (publish)
+		virq_chip_publish_eoi_exit(io->chip);
+	return status;
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_set_irq);
+
+/* The EOI of @vector reached this IOAPIC; @vcpu sent it, if known. */
+static bool ioapic_eoi(struct virq_ioapic *io, struct virq_vcpu *vcpu,
+		       u8 vector, struct virq_kicks *k)
+{
+	bool arm = false;
+	unsigned int pin;
+	u64 rte;
+
+	lockdep_assert_held(&io->lock);
+	if (io->rtc_pending && vector == io->delivered_vector[IOAPIC_RTC_PIN] &&
+	    vcpu && __test_and_clear_bit(vcpu->index, io->rtc_dest))
+		io->rtc_pending--;
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
+		rte = io->rte[pin];
+		if (!(rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) ||
+		    (io->delivered_vector[pin] != vector &&
+		     rte_vector(rte) != vector))
+			continue;
+		io->rte[pin] &= ~VIRQ_IOAPIC_RTE_REMOTE_IRR;
+		if (!rte_level(rte) || rte_masked(rte) ||
+		    !pin_asserted(io, pin)) {
+			io->eoi_count[pin] = 0;
+			trace_virq_ioapic_eoi(io->index, pin, vector, 0);
+			continue;
+		}
+		/* Still asserted: again, unless the guest storms. */
+		if (++io->eoi_count[pin] >= IOAPIC_STORM_COUNT) {
+			io->eoi_count[pin] = 0;
+			io->eoi_deferred |= BIT(pin);
+			arm = true;
+			trace_virq_ioapic_eoi(io->index, pin, vector, 2);
+			continue;
+		}
+		trace_virq_ioapic_eoi(io->index, pin, vector, 1);
+		ioapic_deliver(io, pin, false, k);
+	}
+	if (arm && !hrtimer_is_queued(&io->storm_timer))
+		hrtimer_start(&io->storm_timer,
+			      ns_to_ktime(IOAPIC_STORM_DELAY_NS),
+			      HRTIMER_MODE_REL);
+	return ioapic_update_eoi_exit(io);
+}
+
+/**
+ * virq_ioapic_eoi_all() - an EOI broadcast to every IOAPIC of a chip
+ * @chip: the chip
+ * @vcpu: the vCPU whose LAPIC (or VMM) issued it, or NULL
+ * @vector: the vector
+ */
+void virq_ioapic_eoi_all(struct virq_chip *chip, struct virq_vcpu *vcpu,
+			 u8 vector)
+{
+	bool publish = false;
+	struct virq_kicks k;
+	unsigned long flags;
+	unsigned int i;
+
+	virq_kicks_init(&k);
+	for (i = 0; i < chip->cfg.nr_ioapics; i++) {
+		struct virq_ioapic *io = chip->ioapic[i];
+
+		spin_lock_irqsave(&io->lock, flags);
+		publish |= ioapic_eoi(io, vcpu, vector, &k);
+		spin_unlock_irqrestore(&io->lock, flags);
+	}
+	if (publish)
+		virq_chip_publish_eoi_exit(chip);
+	virq_kicks_flush(chip, &k);
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_eoi_all);
+
+/* The throttle's delay is over: send what it held. */
+static enum hrtimer_restart ioapic_storm_expired(struct hrtimer *t)
+{
+	struct virq_ioapic *io = container_of(t, struct virq_ioapic,
+					      storm_timer);
+	bool publish = false;
+	struct virq_kicks k;
+	unsigned long flags;
+	unsigned int pin;
+	u32 held;
+
+	virq_kicks_init(&k);
+	spin_lock_irqsave(&io->lock, flags);
+	held = io->eoi_deferred;
+	io->eoi_deferred = 0;
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++)
+		if (held & BIT(pin))
+			ioapic_service_level(io, pin, &k);
+	if (held)
+		publish = ioapic_update_eoi_exit(io);
+	spin_unlock_irqrestore(&io->lock, flags);
+	if (publish)
+		virq_chip_publish_eoi_exit(io->chip);
+	virq_kicks_flush(io->chip, &k);
+	return HRTIMER_NORESTART;
+}
+
+/* The value a guest reads from a redirection entry. */
+static u64 rte_read(struct virq_ioapic *io, unsigned int pin)
+{
+	u64 rte = io->rte[pin];
+
+	lockdep_assert_held(&io->lock);
+	/* Delivery status: a message is pending, held by the throttle. */
+	if (io->eoi_deferred & BIT(pin))
+		rte |= VIRQ_IOAPIC_RTE_DELIVS;
+	return rte;
+}
+
+/* A guest write of one half of a redirection entry. */
+static void rte_write(struct virq_ioapic *io, unsigned int pin, bool high,
+		      u32 val, struct virq_kicks *k)
+{
+	u64 old = io->rte[pin], new;
+
+	lockdep_assert_held(&io->lock);
+	if (high)
+		new = (old & 0xffffffffULL) | ((u64)val << 32);
+	else
+		new = (old & ~0xffffffffULL) | val;
+	new = (new & RTE_WRITABLE) | (old & VIRQ_IOAPIC_RTE_REMOTE_IRR);
+	/* Level to edge: nothing will EOI it as a level interrupt. */
+	if (rte_level(old) && !rte_level(new)) {
+		new &= ~VIRQ_IOAPIC_RTE_REMOTE_IRR;
+		io->eoi_deferred &= ~BIT(pin);
+		io->eoi_count[pin] = 0;
+	}
+	io->rte[pin] = new;
+	/* Unmasking (or making level) an asserted pin delivers it. */
+	ioapic_service_level(io, pin, k);
+}
+
+static u32 ioapic_read_indirect(struct virq_ioapic *io)
+{
+	u32 reg = io->ioregsel;
+	unsigned int pin;
+
+	lockdep_assert_held(&io->lock);
+	switch (reg) {
+	case IOAPIC_REG_ID:
+	case IOAPIC_REG_ARB:	/* arbitration ID: the ID, read-only */
+		return (u32)io->id << IOAPIC_ID_SHIFT;
+	case IOAPIC_REG_VERSION:
+		return io->version |
+		       ((VIRQ_IOAPIC_NUM_PINS - 1) << IOAPIC_MAX_RTE_SHIFT);
+	case IOAPIC_REG_RTE_FIRST ... IOAPIC_REG_RTE_LAST:
+		pin = array_index_nospec((reg - IOAPIC_REG_RTE_FIRST) / 2,
+					 VIRQ_IOAPIC_NUM_PINS);
+		return rte_read(io, pin) >> ((reg & 1) ? 32 : 0);
+	default:		/* no register: reads as 0 */
+		return 0;
+	}
+}
+
+static void ioapic_write_indirect(struct virq_ioapic *io, u32 val,
+				  struct virq_kicks *k)
+{
+	u32 reg = io->ioregsel;
+	unsigned int pin;
+
+	lockdep_assert_held(&io->lock);
+	switch (reg) {
+	case IOAPIC_REG_ID:
+		io->id = (val >> IOAPIC_ID_SHIFT) & IOAPIC_ID_MASK;
+		break;
+	case IOAPIC_REG_RTE_FIRST ... IOAPIC_REG_RTE_LAST:
+		pin = array_index_nospec((reg - IOAPIC_REG_RTE_FIRST) / 2,
+					 VIRQ_IOAPIC_NUM_PINS);
+		rte_write(io, pin, reg & 1, val, k);
+		break;
+	default:		/* version, arbitration, no register: ignored */
+		break;
+	}
+}
+
+/**
+ * virq_ioapic_claims() - does @addr fall in this IOAPIC's MMIO window?
+ * @io: the IOAPIC
+ * @addr: a guest-physical address
+ */
+bool virq_ioapic_claims(struct virq_ioapic *io, u64 addr)
+{
+	u64 base = READ_ONCE(io->base);
+
+	return addr >= base && addr - base < VIRQ_IOAPIC_WINDOW;
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_claims);
+
+/**
+ * virq_ioapic_mmio() - a guest access to the IOAPIC's window
+ * @io: the IOAPIC
+ * @addr: the address (virq_ioapic_claims() said yes)
+ * @len: its size; only 4 is allowed
+ * @write: a write
+ * @data: the value written, or where the value read goes
+ *
+ * IOREGSEL keeps 8 bits; IOWIN reaches the register IOREGSEL selects,
+ * and any value selects something defined (registers that do not exist
+ * read as 0 and ignore writes); the EOI register (version 0x20) takes a
+ * vector. Other aligned offsets in the window read as 0 and ignore
+ * writes.
+ *
+ * Return: 0, or -EINVAL for a size other than 4 or an unaligned address.
+ */
+int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
+		     u32 *data)
+{
+	u64 off = addr - READ_ONCE(io->base);
+	bool publish = false;
+	struct virq_kicks k;
+	unsigned long flags;
+
+	if (len != 4 || (off & 3))
+		return -EINVAL;
+	virq_kicks_init(&k);
+	spin_lock_irqsave(&io->lock, flags);
+	switch (off) {
+	case IOAPIC_IOREGSEL:
+		if (write)
+			io->ioregsel = *data & 0xff;
+		else
+			*data = io->ioregsel;
+		break;
+	case IOAPIC_IOWIN:
+		if (!write) {
+			*data = ioapic_read_indirect(io);
+			break;
+		}
+		ioapic_write_indirect(io, *data, &k);
+		publish = ioapic_update_eoi_exit(io);
+		break;
+	case IOAPIC_EOI:
+		if (io->version == VIRQ_IOAPIC_VERSION_20) {
+			if (write)
+				publish = ioapic_eoi(io, NULL, *data & 0xff, &k);
+			else
+				*data = 0;
+			break;
+		}
+		fallthrough;
+	default:
+		if (!write)
+			*data = 0;
+		break;
+	}
+	spin_unlock_irqrestore(&io->lock, flags);
+	if (publish)
+		virq_chip_publish_eoi_exit(io->chip);
+	virq_kicks_flush(io->chip, &k);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_mmio);
+
+/**
+ * virq_ioapic_init() - an IOAPIC in its reset state
+ * @io: zeroed memory
+ * @chip: its chip
+ * @index: its number in the chip
+ *
+ * All entries masked, edge, active high; ID @index; the default base.
+ */
+void virq_ioapic_init(struct virq_ioapic *io, struct virq_chip *chip,
+		      unsigned int index)
+{
+	unsigned int pin;
+
+	spin_lock_init(&io->lock);
+	io->chip = chip;
+	io->index = index;
+	io->gsi_base = chip->cfg.ioapic_gsi_base[index];
+	io->version = chip->cfg.ioapic_version ?: VIRQ_IOAPIC_VERSION_20;
+	io->base = VIRQ_IOAPIC_DEFAULT_BASE(index);
+	io->id = index & IOAPIC_ID_MASK;
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++)
+		io->rte[pin] = RTE_RESET;
+	hrtimer_init(&io->storm_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	io->storm_timer.function = ioapic_storm_expired;
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_init);
+
+/* Stop the throttle's timer; nothing else of the IOAPIC runs afterwards. */
+void virq_ioapic_destroy(struct virq_ioapic *io)
+{
+	hrtimer_cancel(&io->storm_timer);
+}
+
+/* KVM's irr: the level pins asserted (edge pins never wait in here). */
+static u32 ioapic_irr(struct virq_ioapic *io)
+{
+	unsigned int pin;
+	u32 irr = 0;
+
+	lockdep_assert_held(&io->lock);
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++)
+		if (rte_level(io->rte[pin]) && pin_asserted(io, pin))
+			irr |= BIT(pin);
+	return irr;
+}
+
+int virq_ioapic_get_state(struct virq_ioapic *io, struct virq_ioapic_state *st)
+{
+	unsigned long flags;
+	unsigned int pin;
+
+	memset(st, 0, sizeof(*st));
+	spin_lock_irqsave(&io->lock, flags);
+	st->base_address = io->base;
+	st->ioregsel = io->ioregsel;
+	st->id = io->id;
+	st->irr = ioapic_irr(io);
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
+		st->redirtbl[pin] = rte_read(io, pin);
+		st->delivered_vector[pin] = io->delivered_vector[pin];
+		st->eoi_count[pin] = io->eoi_count[pin];
+	}
+	st->flags = VIRQ_IOAPIC_STATE_EXT;
+	st->version = io->version;
+	st->line_level = io->line_level;
+	st->eoi_deferred = io->eoi_deferred;
+	bitmap_to_arr64(st->rtc_dest, io->rtc_dest, VIRQ_MAX_VCPUS);
+	spin_unlock_irqrestore(&io->lock, flags);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_get_state);
+
+/* The line levels a KVM-format state implies: asserted level pins. */
+static u32 levels_from_irr(const struct virq_ioapic_state *st)
+{
+	unsigned int pin;
+	u32 lv = 0;
+
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
+		bool asserted = st->irr & BIT(pin);
+		bool low = st->redirtbl[pin] & VIRQ_IOAPIC_RTE_ACTIVE_LOW;
+
+		if (asserted != low)
+			lv |= BIT(pin);
+	}
+	return lv;
+}
+
+/* Every check SET makes before it loads anything. */
+static int ioapic_state_check(struct virq_ioapic *io,
+			      const struct virq_ioapic_state *st)
+{
+	DECLARE_BITMAP(rtc, VIRQ_MAX_VCPUS);
+	struct virq_chip *chip = io->chip;
+	unsigned int pin, i;
+	u32 lv;
+	u64 rte;
+
+	if (st->pad || (st->flags & ~VIRQ_IOAPIC_STATE_EXT))
+		return -EINVAL;
+	if ((st->base_address & (VIRQ_IOAPIC_WINDOW - 1)) ||
+	    st->base_address > U32_MAX - VIRQ_IOAPIC_WINDOW + 1)
+		return -EINVAL;
+	for (i = 0; i < chip->cfg.nr_ioapics; i++)
+		if (i != io->index &&
+		    virq_ioapic_claims(chip->ioapic[i], st->base_address))
+			return -EINVAL;
+	if (st->ioregsel > 0xff || st->id > IOAPIC_ID_MASK)
+		return -EINVAL;
+	if (st->irr & ~GENMASK(VIRQ_IOAPIC_NUM_PINS - 1, 0))
+		return -EINVAL;
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
+		rte = st->redirtbl[pin] & ~VIRQ_IOAPIC_RTE_DELIVS;
+		if (rte & ~RTE_STORED)
+			return -EINVAL;
+		if ((rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) && !rte_level(rte))
+			return -EINVAL;
+	}
+	if (!(st->flags & VIRQ_IOAPIC_STATE_EXT)) {
+		/* KVM's format: the rest of the union must be zero. */
+		if (memchr_inv(&st->flags, 0, sizeof(*st) -
+			       offsetof(struct virq_ioapic_state, flags)))
+			return -EINVAL;
+		return 0;
+	}
+	if (st->version != io->version)
+		return -EINVAL;
+	lv = st->line_level;
+	if (lv & ~GENMASK(VIRQ_IOAPIC_NUM_PINS - 1, 0))
+		return -EINVAL;
+	/* irr must say what the line levels and polarities say. */
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
+		rte = st->redirtbl[pin];
+		if (rte_level(rte) &&
+		    !!(st->irr & BIT(pin)) !=
+		    (!!(lv & BIT(pin)) != !!(rte & VIRQ_IOAPIC_RTE_ACTIVE_LOW)))
+			return -EINVAL;
+		if (!rte_level(rte) && (st->irr & BIT(pin)))
+			return -EINVAL;
+		if (st->eoi_count[pin] >= IOAPIC_STORM_COUNT)
+			return -EINVAL;
+		if ((st->eoi_deferred & BIT(pin)) && !rte_level(rte))
+			return -EINVAL;
+	}
+	if (st->eoi_deferred & ~GENMASK(VIRQ_IOAPIC_NUM_PINS - 1, 0))
+		return -EINVAL;
+	/* RTC tracking: IOAPIC 0 only, vCPU slots the chip can have. */
+	bitmap_from_arr64(rtc, st->rtc_dest, VIRQ_MAX_VCPUS);
+	if (io->index != 0 && !bitmap_empty(rtc, VIRQ_MAX_VCPUS))
+		return -EINVAL;
+	if (find_next_bit(rtc, VIRQ_MAX_VCPUS, chip->cfg.max_vcpus) <
+	    VIRQ_MAX_VCPUS)
+		return -EINVAL;
+	return 0;
+}
+
+int virq_ioapic_set_state(struct virq_ioapic *io,
+			  const struct virq_ioapic_state *st)
+{
+	bool ext = st->flags & VIRQ_IOAPIC_STATE_EXT;
+	struct virq_kicks k;
+	unsigned long flags;
+	unsigned int pin;
+	int ret;
+
+	ret = ioapic_state_check(io, st);
+	if (ret)
+		return ret;
+	virq_kicks_init(&k);
+	spin_lock_irqsave(&io->lock, flags);
+	WRITE_ONCE(io->base, st->base_address);
+	io->ioregsel = st->ioregsel;
+	io->id = st->id;
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
+		io->rte[pin] = st->redirtbl[pin] & RTE_STORED;
+		io->delivered_vector[pin] = ext ? st->delivered_vector[pin] :
+				rte_vector(st->redirtbl[pin]);
+		io->eoi_count[pin] = ext ? st->eoi_count[pin] : 0;
+	}
+	io->line_level = ext ? st->line_level : levels_from_irr(st);
+	io->eoi_deferred = ext ? st->eoi_deferred : 0;
+	if (ext)
+		bitmap_from_arr64(io->rtc_dest, st->rtc_dest, VIRQ_MAX_VCPUS);
+	else
+		bitmap_zero(io->rtc_dest, VIRQ_MAX_VCPUS);
+	io->rtc_pending = bitmap_weight(io->rtc_dest, VIRQ_MAX_VCPUS);
+	/* Pending level pins go out; held ones wait for the timer. */
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++)
+		ioapic_service_level(io, pin, &k);
+	if (io->eoi_deferred)
+		hrtimer_start(&io->storm_timer,
+			      ns_to_ktime(IOAPIC_STORM_DELAY_NS),
+			      HRTIMER_MODE_REL);
+	ioapic_update_eoi_exit(io);
+	spin_unlock_irqrestore(&io->lock, flags);
+	virq_chip_publish_eoi_exit(io->chip);
+	virq_kicks_flush(io->chip, &k);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_set_state);
