@@ -3,15 +3,12 @@
  * The chip object: one isolated set of interrupt controllers (PIC pair,
  * IOAPICs, later LAPICs), its GSI routing and its vCPUs, reached through
  * an anon-inode chip fd. Validates the creation argument, dispatches the
- * chip fd's ioctls and forwarded register accesses, and publishes the
- * IOAPICs' EOI-exit bitmap to the vCPUs' run pages.
+ * chip fd's ioctls and forwarded register accesses.
  *
- * Locks: chip->lock (mutex) serialises vCPU creation and routing updates.
- * chip->eoi_exit_lock (spinlock, irqsave) serialises EOI-exit publishing
- * and vCPU publication; it is taken with no device lock held and takes
- * each ioapic->lock inside it. The chip lives until its fd and every vCPU
- * fd are closed (chip->ref).
- * May call: routing.c, i8259.c, ioapic.c, msi.c, vcpu.c.
+ * Locks: chip->lock (mutex) serialises vCPU creation, routing updates and
+ * IOAPIC relocations (VIRQ_SET_IRQCHIP). The chip lives until its fd and
+ * every vCPU fd are closed (chip->ref).
+ * May call: routing.c, i8259.c, ioapic.c, lapic.c, bus.c, msi.c, vcpu.c.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -25,7 +22,8 @@
 #include "virq.h"
 
 #define VIRQ_CHIP_ALL_FLAGS (VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | \
-			     VIRQ_CHIP_LAPIC | VIRQ_CHIP_32BIT_IDS)
+			     VIRQ_CHIP_LAPIC | VIRQ_CHIP_32BIT_IDS | \
+			     VIRQ_CHIP_LOGICAL_LEVELS)
 
 /**
  * virq_chip_config_check() - validate a VIRQ_CREATE_CHIP argument
@@ -93,6 +91,8 @@ static void virq_chip_release(struct kref *ref)
 	}
 	for (i = 0; i < chip->nr_vcpus; i++)
 		virq_vcpu_free(chip->vcpus[i]);
+	virq_apic_map_free(chip);
+	mutex_destroy(&chip->map_lock);
 	/* No fd is left, so no reader can hold the table. */
 	virq_routing_free(rcu_dereference_protected(chip->routing, true));
 	kfree(chip->vcpus);
@@ -230,42 +230,6 @@ int virq_chip_io(struct virq_chip *chip, struct virq_io *io)
 	}
 }
 
-/**
- * virq_chip_publish_eoi_exit() - copy the EOI-exit bitmap to every vCPU
- * @chip: the chip
- *
- * The union of the IOAPICs' bitmaps goes to each run page's eoi_exit when
- * it changed. Called with no device lock held.
- */
-void virq_chip_publish_eoi_exit(struct virq_chip *chip)
-{
-	DECLARE_BITMAP(want, 256);
-	u64 words[4];
-	unsigned long flags, f2;
-	unsigned int i, w;
-	u32 n;
-
-	bitmap_zero(want, 256);
-	spin_lock_irqsave(&chip->eoi_exit_lock, flags);
-	for (i = 0; i < chip->cfg.nr_ioapics; i++) {
-		struct virq_ioapic *io = chip->ioapic[i];
-
-		spin_lock_irqsave(&io->lock, f2);
-		bitmap_or(want, want, io->eoi_exit, 256);
-		spin_unlock_irqrestore(&io->lock, f2);
-	}
-	if (!bitmap_equal(want, chip->eoi_exit, 256)) {
-		bitmap_copy(chip->eoi_exit, want, 256);
-		bitmap_to_arr64(words, want, 256);
-		n = virq_chip_nr_vcpus(chip);
-		for (i = 0; i < n; i++)
-			for (w = 0; w < 4; w++)
-				WRITE_ONCE(chip->vcpus[i]->run->eoi_exit[w],
-					   words[w]);
-	}
-	spin_unlock_irqrestore(&chip->eoi_exit_lock, flags);
-}
-
 static int virq_ioctl_io(struct virq_chip *chip, void __user *argp)
 {
 	struct virq_io io;
@@ -275,8 +239,9 @@ static int virq_ioctl_io(struct virq_chip *chip, void __user *argp)
 		return -EFAULT;
 	if (!virq_io_valid(&io))
 		return -EINVAL;
+	io.fault = VIRQ_IO_FAULT_NONE;	/* no chip device faults */
 	ret = virq_chip_io(chip, &io);
-	if (ret || io.write)
+	if (ret)
 		return ret;
 	return copy_to_user(argp, &io, sizeof(io)) ? -EFAULT : 0;
 }
@@ -325,7 +290,10 @@ static int virq_ioctl_irqchip(struct virq_chip *chip, void __user *argp,
 		if (set) {
 			if (!virq_irqchip_tail_clear(ic, sizeof(ic->chip.ioapic)))
 				goto out;
+			/* Base checks and stores of two SETs never interleave. */
+			mutex_lock(&chip->lock);
 			ret = virq_ioapic_set_state(io, &ic->chip.ioapic);
+			mutex_unlock(&chip->lock);
 			goto out;
 		}
 		memset(&ic->chip, 0, sizeof(ic->chip));
@@ -400,7 +368,7 @@ struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&chip->ref);
 	mutex_init(&chip->lock);
-	spin_lock_init(&chip->eoi_exit_lock);
+	mutex_init(&chip->map_lock);
 	chip->cfg = *cfg;
 	chip->vcpus = kcalloc(cfg->max_vcpus, sizeof(*chip->vcpus),
 			      GFP_KERNEL_ACCOUNT);
@@ -441,10 +409,6 @@ int virq_create_chip(const struct virq_chip_config __user *ucfg)
 	ret = virq_chip_config_check(&cfg);
 	if (ret)
 		return ret;
-	/* Valid, but not part of this version yet. */
-	if (cfg.flags & VIRQ_CHIP_LAPIC)
-		return -EOPNOTSUPP;
-
 	chip = virq_chip_alloc(&cfg);
 	if (IS_ERR(chip))
 		return PTR_ERR(chip);

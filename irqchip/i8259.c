@@ -539,18 +539,21 @@ EXPORT_SYMBOL_IF_KUNIT(virq_pic_output);
  * virq_pic_read_acknowledge() - INTA on behalf of a vCPU
  * @pic: the PIC pair
  * @vcpu: the acknowledging vCPU
+ * @any: the vCPU accepted an ExtINT message (from an IOAPIC entry or an
+ *	 MSI): it may acknowledge though the output is not wired to it
  *
  * Return: the vector, or -1 if the PIC's output does not reach @vcpu or
  * is low (the vCPU then acknowledges its own pending vectors).
  */
-int virq_pic_read_acknowledge(struct virq_pic *pic, struct virq_vcpu *vcpu)
+int virq_pic_read_acknowledge(struct virq_pic *pic, struct virq_vcpu *vcpu,
+			      bool any)
 {
 	struct virq_vcpu *kick;
 	unsigned long flags;
 	int vector = -1;
 
 	spin_lock_irqsave(&pic->lock, flags);
-	if (pic->vcpu == vcpu && pic->output)
+	if ((any || pic->vcpu == vcpu) && pic->output)
 		vector = pic_intack_locked(pic);
 	kick = pic_update(pic);
 	pic_unlock_and_kick(pic, flags, kick);

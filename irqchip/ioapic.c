@@ -25,14 +25,17 @@
  * (or the destination, which EOIs do not name) before the EOI never leaves
  * remote IRR stuck. Switching an entry to edge clears remote IRR.
  *
+ * Fixed and lowest-priority entries alone use remote IRR: NMI, SMI, INIT
+ * and ExtINT entries behave as edges whatever their trigger bit says.
+ *
  * Locks: ioapic->lock (spinlock, irqsave) protects everything in struct
- * virq_ioapic but base, gsi_base, index and version (fixed or read racily
- * by the MMIO dispatch); every helper below runs with it held. It nests
- * inside pic->lock (the PIC never calls in here today) and outside
- * vcpu->irq_lock (deliveries). Kicks are collected and issued after it is
- * dropped; the EOI-exit bitmap is published after it is dropped.
- * May call: vcpu.c (virq_deliver_msg, virq_kicks_*), chip.c
- * (virq_chip_publish_eoi_exit); its tracepoints (virq_ioapic_*) are in
+ * virq_ioapic but gsi_base, index and version (fixed); base is written
+ * under it and read racily by the MMIO dispatch only. Every helper below
+ * runs with it held. It nests outside vcpu->irq_lock (deliveries, the
+ * vCPUs' EOI bookkeeping); kicks are collected and issued after it is
+ * dropped. The RTC's debts are kept by the vCPUs (vcpu.c).
+ * May call: bus.c (virq_deliver_msg), vcpu.c (virq_kicks_*,
+ * virq_rtc_forget_all); its tracepoints (virq_ioapic_*) are in
  * virq_trace.h.
  */
 #include <linux/bitmap.h>
@@ -96,13 +99,30 @@ static u8 rte_vector(u64 rte)
 	return rte & VIRQ_IOAPIC_RTE_VECTOR;
 }
 
-/* Is the pin asserted? Its line level, seen through its polarity. */
+/*
+ * Is the pin asserted? Its line level, seen through its polarity; with
+ * VIRQ_CHIP_LOGICAL_LEVELS the level already is the assertion (KVM's).
+ */
 static bool pin_asserted(struct virq_ioapic *io, unsigned int pin)
 {
 	bool high = io->line_level & BIT(pin);
 
 	lockdep_assert_held(&io->lock);
+	if (io->chip->cfg.flags & VIRQ_CHIP_LOGICAL_LEVELS)
+		return high;
 	return high != !!(io->rte[pin] & VIRQ_IOAPIC_RTE_ACTIVE_LOW);
+}
+
+/*
+ * Is the entry level triggered as far as remote IRR goes? Only fixed and
+ * lowest-priority messages are: NMI, SMI, INIT and ExtINT are always
+ * edges on the 82093AA, whatever the trigger bit says.
+ */
+static bool rte_level_irr(u64 rte)
+{
+	u32 dm = (rte >> VIRQ_IOAPIC_RTE_DM_SHIFT) & 7;
+
+	return rte_level(rte) && (dm == VIRQ_DM_FIXED || dm == VIRQ_DM_LOWEST);
 }
 
 static bool is_rtc_pin(struct virq_ioapic *io, unsigned int pin)
@@ -123,69 +143,44 @@ static void rte_to_msg(u64 rte, struct virq_irq_msg *msg)
 }
 
 /*
- * Recompute this IOAPIC's share of the EOI-exit bitmap: the vectors whose
- * EOI it must hear. Returns true if it changed (the caller publishes).
- */
-static bool ioapic_update_eoi_exit(struct virq_ioapic *io)
-{
-	DECLARE_BITMAP(want, 256);
-	unsigned int pin;
-	u64 rte;
-
-	lockdep_assert_held(&io->lock);
-	bitmap_zero(want, 256);
-	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
-		rte = io->rte[pin];
-		if (rte_level(rte) && !rte_masked(rte))
-			__set_bit(rte_vector(rte), want);
-		if (rte & VIRQ_IOAPIC_RTE_REMOTE_IRR)
-			__set_bit(io->delivered_vector[pin], want);
-	}
-	if (io->rtc_pending)
-		__set_bit(io->delivered_vector[IOAPIC_RTC_PIN], want);
-	if (bitmap_equal(want, io->eoi_exit, 256))
-		return false;
-	bitmap_copy(io->eoi_exit, want, 256);
-	return true;
-}
-
-/*
  * Send the pin's message. Level pins get remote IRR when a LAPIC accepts
  * (even coalesced: it will EOI the vector). Returns the delivery status.
  */
 static int ioapic_deliver(struct virq_ioapic *io, unsigned int pin,
 			  bool rtc_track, struct virq_kicks *k)
 {
-	DECLARE_BITMAP(dest, VIRQ_MAX_VCPUS);
 	struct virq_irq_msg msg;
 	u64 rte = io->rte[pin];
 	int status;
 
 	lockdep_assert_held(&io->lock);
 	rte_to_msg(rte, &msg);
-	if (rtc_track)
-		bitmap_zero(dest, VIRQ_MAX_VCPUS);
+	msg.trigger_level = rte_level_irr(rte);
 	switch (msg.delivery_mode) {
 	case VIRQ_DM_FIXED:
 	case VIRQ_DM_LOWEST:
+		/*
+		 * The RTC's tick: each vCPU that accepts it owes its EOI
+		 * (counted in chip->rtc_pending), the vector is noted first.
+		 */
+		if (rtc_track) {
+			msg.rtc_track = true;
+			WRITE_ONCE(io->chip->rtc_vector, msg.vector);
+			io->delivered_vector[pin] = msg.vector;
+		}
+		fallthrough;
 	case VIRQ_DM_SMI:
 	case VIRQ_DM_NMI:
 	case VIRQ_DM_INIT:
 	case VIRQ_DM_EXTINT:
-		status = virq_deliver_msg(io->chip, &msg, k,
-					  rtc_track ? dest : NULL);
+		status = virq_deliver_msg(io->chip, &msg, k, NULL);
 		break;
 	default:	/* 011 and 110 are reserved: nothing is sent */
 		status = -1;
 		break;
 	}
-	if (rte_level(rte) && status >= 0) {
+	if (msg.trigger_level && status >= 0) {
 		io->rte[pin] |= VIRQ_IOAPIC_RTE_REMOTE_IRR;
-		io->delivered_vector[pin] = msg.vector;
-	}
-	if (rtc_track && status >= 0) {
-		bitmap_copy(io->rtc_dest, dest, VIRQ_MAX_VCPUS);
-		io->rtc_pending = bitmap_weight(dest, VIRQ_MAX_VCPUS);
 		io->delivered_vector[pin] = msg.vector;
 	}
 	trace_virq_ioapic_deliver(io->index, pin, &msg, status);
@@ -199,7 +194,7 @@ static void ioapic_service_level(struct virq_ioapic *io, unsigned int pin,
 	u64 rte = io->rte[pin];
 
 	lockdep_assert_held(&io->lock);
-	if (rte_level(rte) && !rte_masked(rte) &&
+	if (rte_level_irr(rte) && !rte_masked(rte) &&
 	    !(rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) &&
 	    !(io->eoi_deferred & BIT(pin)) && pin_asserted(io, pin))
 		ioapic_deliver(io, pin, false, k);
@@ -221,7 +216,7 @@ static void ioapic_service_level(struct virq_ioapic *io, unsigned int pin,
 int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
 			int level, bool line_status, struct virq_kicks *k)
 {
-	bool was, now, publish = false;
+	bool was, now;
 	unsigned long flags;
 	int status;
 	u64 rte;
@@ -240,7 +235,7 @@ int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
 		status = -1;		/* a masked edge is lost */
 	} else if (!now) {
 		status = 0;		/* lowering: nothing to send */
-	} else if (rte_level(rte)) {
+	} else if (rte_level_irr(rte)) {
 		if ((rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) ||
 		    (io->eoi_deferred & BIT(pin)))
 			status = 0;	/* in service, or held by the throttle */
@@ -248,35 +243,27 @@ int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
 			status = ioapic_deliver(io, pin, false, k);
 	} else if (was) {
 		status = 0;		/* edge: no asserting edge */
-	} else if (line_status && is_rtc_pin(io, pin) && io->rtc_pending) {
+	} else if (line_status && is_rtc_pin(io, pin) &&
+		   atomic_read(&io->chip->rtc_pending) > 0) {
 		status = 0;		/* the last RTC tick is not EOI'd */
 	} else {
 		status = ioapic_deliver(io, pin,
 					line_status && is_rtc_pin(io, pin), k);
-		publish = is_rtc_pin(io, pin) && ioapic_update_eoi_exit(io);
 	}
-	if (rte_level(rte) && status >= 0)
-		publish = ioapic_update_eoi_exit(io);
 	trace_virq_ioapic_set_irq(io->index, pin, level, status);
 	spin_unlock_irqrestore(&io->lock, flags);
-	if (publish)
-		virq_chip_publish_eoi_exit(io->chip);
 	return status;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_set_irq);
 
-/* The EOI of @vector reached this IOAPIC; @vcpu sent it, if known. */
-static bool ioapic_eoi(struct virq_ioapic *io, struct virq_vcpu *vcpu,
-		       u8 vector, struct virq_kicks *k)
+/* The EOI of a level-triggered @vector reached this IOAPIC. */
+static void ioapic_eoi(struct virq_ioapic *io, u8 vector, struct virq_kicks *k)
 {
 	bool arm = false;
 	unsigned int pin;
 	u64 rte;
 
 	lockdep_assert_held(&io->lock);
-	if (io->rtc_pending && vector == io->delivered_vector[IOAPIC_RTC_PIN] &&
-	    vcpu && __test_and_clear_bit(vcpu->index, io->rtc_dest))
-		io->rtc_pending--;
 	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
 		rte = io->rte[pin];
 		if (!(rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) ||
@@ -284,7 +271,7 @@ static bool ioapic_eoi(struct virq_ioapic *io, struct virq_vcpu *vcpu,
 		     rte_vector(rte) != vector))
 			continue;
 		io->rte[pin] &= ~VIRQ_IOAPIC_RTE_REMOTE_IRR;
-		if (!rte_level(rte) || rte_masked(rte) ||
+		if (!rte_level_irr(rte) || rte_masked(rte) ||
 		    !pin_asserted(io, pin)) {
 			io->eoi_count[pin] = 0;
 			trace_virq_ioapic_eoi(io->index, pin, vector, 0);
@@ -305,33 +292,35 @@ static bool ioapic_eoi(struct virq_ioapic *io, struct virq_vcpu *vcpu,
 		hrtimer_start(&io->storm_timer,
 			      ns_to_ktime(IOAPIC_STORM_DELAY_NS),
 			      HRTIMER_MODE_REL);
-	return ioapic_update_eoi_exit(io);
 }
 
 /**
  * virq_ioapic_eoi_all() - an EOI broadcast to every IOAPIC of a chip
  * @chip: the chip
- * @vcpu: the vCPU whose LAPIC (or VMM) issued it, or NULL
+ * @vcpu: the vCPU whose LAPIC (or VMM) issued it
  * @vector: the vector
+ * @level: a level-triggered vector's EOI; others concern no IOAPIC (the
+ *	   RTC's debts are paid by the vCPU itself)
+ *
+ * Called with no device lock and no irq_lock held.
  */
 void virq_ioapic_eoi_all(struct virq_chip *chip, struct virq_vcpu *vcpu,
-			 u8 vector)
+			 u8 vector, bool level)
 {
-	bool publish = false;
 	struct virq_kicks k;
 	unsigned long flags;
 	unsigned int i;
 
+	if (!level)
+		return;
 	virq_kicks_init(&k);
 	for (i = 0; i < chip->cfg.nr_ioapics; i++) {
 		struct virq_ioapic *io = chip->ioapic[i];
 
 		spin_lock_irqsave(&io->lock, flags);
-		publish |= ioapic_eoi(io, vcpu, vector, &k);
+		ioapic_eoi(io, vector, &k);
 		spin_unlock_irqrestore(&io->lock, flags);
 	}
-	if (publish)
-		virq_chip_publish_eoi_exit(chip);
 	virq_kicks_flush(chip, &k);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_eoi_all);
@@ -341,7 +330,6 @@ static enum hrtimer_restart ioapic_storm_expired(struct hrtimer *t)
 {
 	struct virq_ioapic *io = container_of(t, struct virq_ioapic,
 					      storm_timer);
-	bool publish = false;
 	struct virq_kicks k;
 	unsigned long flags;
 	unsigned int pin;
@@ -354,11 +342,7 @@ static enum hrtimer_restart ioapic_storm_expired(struct hrtimer *t)
 	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++)
 		if (held & BIT(pin))
 			ioapic_service_level(io, pin, &k);
-	if (held)
-		publish = ioapic_update_eoi_exit(io);
 	spin_unlock_irqrestore(&io->lock, flags);
-	if (publish)
-		virq_chip_publish_eoi_exit(io->chip);
 	virq_kicks_flush(io->chip, &k);
 	return HRTIMER_NORESTART;
 }
@@ -375,11 +359,14 @@ static u64 rte_read(struct virq_ioapic *io, unsigned int pin)
 	return rte;
 }
 
-/* A guest write of one half of a redirection entry. */
-static void rte_write(struct virq_ioapic *io, unsigned int pin, bool high,
+/*
+ * A guest write of one half of a redirection entry. Returns true if the
+ * RTC's entry changed where its ticks go: the tracked debts are void.
+ */
+static bool rte_write(struct virq_ioapic *io, unsigned int pin, bool high,
 		      u32 val, struct virq_kicks *k)
 {
-	u64 old = io->rte[pin], new;
+	u64 old = io->rte[pin], new, route;
 
 	lockdep_assert_held(&io->lock);
 	if (high)
@@ -388,7 +375,7 @@ static void rte_write(struct virq_ioapic *io, unsigned int pin, bool high,
 		new = (old & ~0xffffffffULL) | val;
 	new = (new & RTE_WRITABLE) | (old & VIRQ_IOAPIC_RTE_REMOTE_IRR);
 	/* Level to edge: nothing will EOI it as a level interrupt. */
-	if (rte_level(old) && !rte_level(new)) {
+	if (rte_level_irr(old) && !rte_level_irr(new)) {
 		new &= ~VIRQ_IOAPIC_RTE_REMOTE_IRR;
 		io->eoi_deferred &= ~BIT(pin);
 		io->eoi_count[pin] = 0;
@@ -396,6 +383,10 @@ static void rte_write(struct virq_ioapic *io, unsigned int pin, bool high,
 	io->rte[pin] = new;
 	/* Unmasking (or making level) an asserted pin delivers it. */
 	ioapic_service_level(io, pin, k);
+	route = VIRQ_IOAPIC_RTE_VECTOR | (7ULL << VIRQ_IOAPIC_RTE_DM_SHIFT) |
+		VIRQ_IOAPIC_RTE_DEST_LOGICAL |
+		(0xffULL << VIRQ_IOAPIC_RTE_DEST_SHIFT);
+	return is_rtc_pin(io, pin) && ((old ^ new) & route);
 }
 
 static u32 ioapic_read_indirect(struct virq_ioapic *io)
@@ -420,7 +411,8 @@ static u32 ioapic_read_indirect(struct virq_ioapic *io)
 	}
 }
 
-static void ioapic_write_indirect(struct virq_ioapic *io, u32 val,
+/* Returns true if the RTC's debts must be forgotten (rte_write()). */
+static bool ioapic_write_indirect(struct virq_ioapic *io, u32 val,
 				  struct virq_kicks *k)
 {
 	u32 reg = io->ioregsel;
@@ -430,14 +422,13 @@ static void ioapic_write_indirect(struct virq_ioapic *io, u32 val,
 	switch (reg) {
 	case IOAPIC_REG_ID:
 		io->id = (val >> IOAPIC_ID_SHIFT) & IOAPIC_ID_MASK;
-		break;
+		return false;
 	case IOAPIC_REG_RTE_FIRST ... IOAPIC_REG_RTE_LAST:
 		pin = array_index_nospec((reg - IOAPIC_REG_RTE_FIRST) / 2,
 					 VIRQ_IOAPIC_NUM_PINS);
-		rte_write(io, pin, reg & 1, val, k);
-		break;
+		return rte_write(io, pin, reg & 1, val, k);
 	default:		/* version, arbitration, no register: ignored */
-		break;
+		return false;
 	}
 }
 
@@ -473,15 +464,22 @@ EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_claims);
 int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
 		     u32 *data)
 {
-	u64 off = addr - READ_ONCE(io->base);
-	bool publish = false;
+	bool forget_rtc = false;
 	struct virq_kicks k;
 	unsigned long flags;
+	u64 off;
 
-	if (len != 4 || (off & 3))
+	if (len != 4 || (addr & 3))
 		return -EINVAL;
 	virq_kicks_init(&k);
 	spin_lock_irqsave(&io->lock, flags);
+	/*
+	 * The base only changes under this lock (SET_IRQCHIP); an access
+	 * that raced with a relocation hits no register.
+	 */
+	off = addr - io->base;
+	if (off >= VIRQ_IOAPIC_WINDOW)
+		off = VIRQ_IOAPIC_WINDOW;
 	switch (off) {
 	case IOAPIC_IOREGSEL:
 		if (write)
@@ -494,13 +492,12 @@ int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
 			*data = ioapic_read_indirect(io);
 			break;
 		}
-		ioapic_write_indirect(io, *data, &k);
-		publish = ioapic_update_eoi_exit(io);
+		forget_rtc = ioapic_write_indirect(io, *data, &k);
 		break;
 	case IOAPIC_EOI:
 		if (io->version == VIRQ_IOAPIC_VERSION_20) {
 			if (write)
-				publish = ioapic_eoi(io, NULL, *data & 0xff, &k);
+				ioapic_eoi(io, *data & 0xff, &k);
 			else
 				*data = 0;
 			break;
@@ -512,8 +509,8 @@ int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
 		break;
 	}
 	spin_unlock_irqrestore(&io->lock, flags);
-	if (publish)
-		virq_chip_publish_eoi_exit(io->chip);
+	if (forget_rtc)
+		virq_rtc_forget_all(io->chip);
 	virq_kicks_flush(io->chip, &k);
 	return 0;
 }
@@ -585,21 +582,29 @@ int virq_ioapic_get_state(struct virq_ioapic *io, struct virq_ioapic_state *st)
 	st->version = io->version;
 	st->line_level = io->line_level;
 	st->eoi_deferred = io->eoi_deferred;
-	bitmap_to_arr64(st->rtc_dest, io->rtc_dest, VIRQ_MAX_VCPUS);
 	spin_unlock_irqrestore(&io->lock, flags);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_get_state);
 
-/* The line levels a KVM-format state implies: asserted level pins. */
-static u32 levels_from_irr(const struct virq_ioapic_state *st)
+/*
+ * The line levels a KVM-format state implies: level pins in irr are
+ * asserted; every other line is de-asserted (KVM's irr bit on an edge pin
+ * is an edge not delivered yet: SET delivers it, and the next raise is an
+ * edge again).
+ */
+static u32 levels_from_irr(struct virq_ioapic *io,
+			   const struct virq_ioapic_state *st)
 {
+	bool logical = io->chip->cfg.flags & VIRQ_CHIP_LOGICAL_LEVELS;
 	unsigned int pin;
 	u32 lv = 0;
 
 	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
-		bool asserted = st->irr & BIT(pin);
-		bool low = st->redirtbl[pin] & VIRQ_IOAPIC_RTE_ACTIVE_LOW;
+		bool asserted = (st->irr & BIT(pin)) &&
+				rte_level(st->redirtbl[pin]);
+		bool low = !logical &&
+			   (st->redirtbl[pin] & VIRQ_IOAPIC_RTE_ACTIVE_LOW);
 
 		if (asserted != low)
 			lv |= BIT(pin);
@@ -611,7 +616,7 @@ static u32 levels_from_irr(const struct virq_ioapic_state *st)
 static int ioapic_state_check(struct virq_ioapic *io,
 			      const struct virq_ioapic_state *st)
 {
-	DECLARE_BITMAP(rtc, VIRQ_MAX_VCPUS);
+	bool logical = io->chip->cfg.flags & VIRQ_CHIP_LOGICAL_LEVELS;
 	struct virq_chip *chip = io->chip;
 	unsigned int pin, i;
 	u32 lv;
@@ -634,7 +639,7 @@ static int ioapic_state_check(struct virq_ioapic *io,
 		rte = st->redirtbl[pin] & ~VIRQ_IOAPIC_RTE_DELIVS;
 		if (rte & ~RTE_STORED)
 			return -EINVAL;
-		if ((rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) && !rte_level(rte))
+		if ((rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) && !rte_level_irr(rte))
 			return -EINVAL;
 	}
 	if (!(st->flags & VIRQ_IOAPIC_STATE_EXT)) {
@@ -654,23 +659,17 @@ static int ioapic_state_check(struct virq_ioapic *io,
 		rte = st->redirtbl[pin];
 		if (rte_level(rte) &&
 		    !!(st->irr & BIT(pin)) !=
-		    (!!(lv & BIT(pin)) != !!(rte & VIRQ_IOAPIC_RTE_ACTIVE_LOW)))
+		    (!!(lv & BIT(pin)) !=
+		     (!logical && (rte & VIRQ_IOAPIC_RTE_ACTIVE_LOW))))
 			return -EINVAL;
 		if (!rte_level(rte) && (st->irr & BIT(pin)))
 			return -EINVAL;
 		if (st->eoi_count[pin] >= IOAPIC_STORM_COUNT)
 			return -EINVAL;
-		if ((st->eoi_deferred & BIT(pin)) && !rte_level(rte))
+		if ((st->eoi_deferred & BIT(pin)) && !rte_level_irr(rte))
 			return -EINVAL;
 	}
 	if (st->eoi_deferred & ~GENMASK(VIRQ_IOAPIC_NUM_PINS - 1, 0))
-		return -EINVAL;
-	/* RTC tracking: IOAPIC 0 only, vCPU slots the chip can have. */
-	bitmap_from_arr64(rtc, st->rtc_dest, VIRQ_MAX_VCPUS);
-	if (io->index != 0 && !bitmap_empty(rtc, VIRQ_MAX_VCPUS))
-		return -EINVAL;
-	if (find_next_bit(rtc, VIRQ_MAX_VCPUS, chip->cfg.max_vcpus) <
-	    VIRQ_MAX_VCPUS)
 		return -EINVAL;
 	return 0;
 }
@@ -698,23 +697,24 @@ int virq_ioapic_set_state(struct virq_ioapic *io,
 				rte_vector(st->redirtbl[pin]);
 		io->eoi_count[pin] = ext ? st->eoi_count[pin] : 0;
 	}
-	io->line_level = ext ? st->line_level : levels_from_irr(st);
+	io->line_level = ext ? st->line_level : levels_from_irr(io, st);
 	io->eoi_deferred = ext ? st->eoi_deferred : 0;
-	if (ext)
-		bitmap_from_arr64(io->rtc_dest, st->rtc_dest, VIRQ_MAX_VCPUS);
-	else
-		bitmap_zero(io->rtc_dest, VIRQ_MAX_VCPUS);
-	io->rtc_pending = bitmap_weight(io->rtc_dest, VIRQ_MAX_VCPUS);
+	if (io->index == 0)
+		WRITE_ONCE(io->chip->rtc_vector,
+			   st->delivered_vector[IOAPIC_RTC_PIN]);
 	/* Pending level pins go out; held ones wait for the timer. */
-	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++)
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
 		ioapic_service_level(io, pin, &k);
+		/* KVM's format: an edge it had not delivered yet. */
+		if (!ext && (st->irr & BIT(pin)) && !rte_level(io->rte[pin]) &&
+		    !rte_masked(io->rte[pin]))
+			ioapic_deliver(io, pin, false, &k);
+	}
 	if (io->eoi_deferred)
 		hrtimer_start(&io->storm_timer,
 			      ns_to_ktime(IOAPIC_STORM_DELAY_NS),
 			      HRTIMER_MODE_REL);
-	ioapic_update_eoi_exit(io);
 	spin_unlock_irqrestore(&io->lock, flags);
-	virq_chip_publish_eoi_exit(io->chip);
 	virq_kicks_flush(io->chip, &k);
 	return 0;
 }

@@ -31,8 +31,9 @@ static long virq_check_extension(unsigned long ext)
 		return VIRQ_NR_GSIS;
 	case VIRQ_CAP_IOAPIC:
 		return VIRQ_MAX_IOAPICS;
+	case VIRQ_CAP_LAPIC:
+		return 1;
 	default:
-		/* VIRQ_CAP_LAPIC: not in this version. */
 		return 0;
 	}
 }
@@ -84,6 +85,6 @@ module_init(virq_init);
 module_exit(virq_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("x86 interrupt controllers (8259A PIC, IOAPIC, GSI routing, MSI) for userspace VMMs");
+MODULE_DESCRIPTION("x86 interrupt controllers (8259A PIC, IOAPIC, local APIC, GSI routing, MSI) for userspace VMMs");
 MODULE_VERSION(VIRQ_VERSION);
 MODULE_AUTHOR("The virq developers");

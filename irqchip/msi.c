@@ -70,8 +70,11 @@ int virq_msi_decode(u32 address_lo, u32 address_hi, u32 data,
 		return -EINVAL;
 	}
 
+	memset(msg, 0, sizeof(*msg));
 	msg->dest = ((address_lo >> MSI_ADDR_DEST_SHIFT) & 0xff) |
 		    (address_hi & MSI_ADDR_HI_DEST);
+	/* With 32-bit IDs the broadcast is 0xffffffff and 0xff an ID. */
+	msg->dest_32 = ids32;
 	msg->vector = data & MSI_DATA_VECTOR;
 	msg->delivery_mode = dm;
 	msg->dest_logical = address_lo & MSI_ADDR_DM_LOGICAL;

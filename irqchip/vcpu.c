@@ -151,15 +151,23 @@ EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_kick);
  * Recompute INTR (and EXTINT) from the state they mirror. Returns true if
  * INTR went from clear to set: the caller kicks once its locks are gone.
  */
-static bool virq_vcpu_update_intr(struct virq_vcpu *vcpu)
+bool virq_vcpu_update_intr(struct virq_vcpu *vcpu)
 {
 	u32 req = atomic_read(virq_req_word(vcpu));
-	bool want = vcpu->extint || !bitmap_empty(vcpu->irr, 256);
+	bool want, extint;
 
 	lockdep_assert_held(&vcpu->irq_lock);
-	if (vcpu->extint && !(req & VIRQ_REQ_EXTINT))
+	if (vcpu->apic) {
+		/* A LAPIC: above PPR (TPR from the run page, ISR), or ExtINT. */
+		want = virq_lapic_pending_locked(vcpu);
+		extint = virq_lapic_extint_locked(vcpu);
+	} else {
+		extint = vcpu->extint;
+		want = extint || !bitmap_empty(vcpu->irr, 256);
+	}
+	if (extint && !(req & VIRQ_REQ_EXTINT))
 		virq_vcpu_request(vcpu, VIRQ_REQ_EXTINT);
-	else if (!vcpu->extint && (req & VIRQ_REQ_EXTINT))
+	else if (!extint && (req & VIRQ_REQ_EXTINT))
 		atomic_andnot(VIRQ_REQ_EXTINT, virq_req_word(vcpu));
 	if (want && !(req & VIRQ_REQ_INTR)) {
 		virq_vcpu_request(vcpu, VIRQ_REQ_INTR);
@@ -169,6 +177,7 @@ static bool virq_vcpu_update_intr(struct virq_vcpu *vcpu)
 		atomic_andnot(VIRQ_REQ_INTR, virq_req_word(vcpu));
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_update_intr);
 
 /**
  * virq_vcpu_set_extint() - follow the PIC's INT output
@@ -186,11 +195,91 @@ bool virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level)
 
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
 	WRITE_ONCE(vcpu->extint, level);
-	kick = virq_vcpu_update_intr(vcpu);
+	/* With a LAPIC the PIC drives LINT0, whatever LVT0 makes of it. */
+	kick = vcpu->apic && virq_lapic_lint_changed_locked(vcpu);
+	kick |= virq_vcpu_update_intr(vcpu);
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	return kick;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_set_extint);
+
+/*
+ * The run page's eoi_exit: the level vectors this vCPU owes an EOI, and
+ * the RTC's vector while it owes that tick's.
+ */
+static void virq_vcpu_publish_eoi_exit_locked(struct virq_vcpu *vcpu)
+{
+	DECLARE_BITMAP(bits, 256);
+	u64 words[4];
+	unsigned int w;
+
+	lockdep_assert_held(&vcpu->irq_lock);
+	bitmap_copy(bits, vcpu->eoi_level, 256);
+	if (vcpu->rtc_owed)
+		__set_bit(READ_ONCE(vcpu->chip->rtc_vector), bits);
+	bitmap_to_arr64(words, bits, 256);
+	for (w = 0; w < 4; w++)
+		WRITE_ONCE(vcpu->run->eoi_exit[w], words[w]);
+}
+
+/* The vCPU accepted the RTC's tracked tick: it owes its EOI. */
+void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu)
+{
+	lockdep_assert_held(&vcpu->irq_lock);
+	if (vcpu->rtc_owed)
+		return;
+	vcpu->rtc_owed = true;
+	atomic_inc(&vcpu->chip->rtc_pending);
+}
+
+/**
+ * virq_vcpu_rtc_eoi_locked() - an EOI that may pay the RTC's debt
+ * @vcpu: the vCPU, irq_lock held
+ * @vector: the vector EOI'd
+ *
+ * Return: true if it was the RTC's tick this vCPU owed.
+ */
+bool virq_vcpu_rtc_eoi_locked(struct virq_vcpu *vcpu, u8 vector)
+{
+	lockdep_assert_held(&vcpu->irq_lock);
+	if (!vcpu->rtc_owed || vector != READ_ONCE(vcpu->chip->rtc_vector))
+		return false;
+	vcpu->rtc_owed = false;
+	atomic_dec(&vcpu->chip->rtc_pending);
+	return true;
+}
+
+/* The vCPU was reset, or the RTC reprogrammed: the debt is void. */
+void virq_vcpu_rtc_forget_locked(struct virq_vcpu *vcpu)
+{
+	lockdep_assert_held(&vcpu->irq_lock);
+	if (!vcpu->rtc_owed)
+		return;
+	vcpu->rtc_owed = false;
+	atomic_dec(&vcpu->chip->rtc_pending);
+	if (!vcpu->apic)
+		virq_vcpu_publish_eoi_exit_locked(vcpu);
+}
+
+/**
+ * virq_rtc_forget_all() - no vCPU owes the RTC's EOI any more
+ * @chip: the chip
+ *
+ * When the guest reprograms the RTC's entry. Rare: walks every vCPU.
+ */
+void virq_rtc_forget_all(struct virq_chip *chip)
+{
+	u32 i, n = virq_chip_nr_vcpus(chip);
+	unsigned long flags;
+
+	for (i = 0; i < n; i++) {
+		struct virq_vcpu *vcpu = chip->vcpus[i];
+
+		spin_lock_irqsave(&vcpu->irq_lock, flags);
+		virq_vcpu_rtc_forget_locked(vcpu);
+		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	}
+}
 
 /**
  * virq_kicks_add() - remember a vCPU to kick once the caller's locks drop
@@ -214,6 +303,7 @@ void virq_kicks_add(struct virq_kicks *k, struct virq_vcpu *vcpu)
 	}
 	__set_bit(vcpu->index, k->more);
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_kicks_add);
 
 /**
  * virq_kicks_flush() - kick every vCPU of a kick set
@@ -233,6 +323,7 @@ void virq_kicks_flush(struct virq_chip *chip, struct virq_kicks *k)
 			virq_vcpu_kick(chip->vcpus[i]);
 	virq_kicks_init(k);
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_kicks_flush);
 
 /*
  * Accept one decoded message on one vCPU; a vCPU that needs a kick goes
@@ -242,9 +333,27 @@ void virq_kicks_flush(struct virq_chip *chip, struct virq_kicks *k)
 int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 		     struct virq_kicks *k)
 {
+	bool kick = true, map_changed = false;
 	unsigned long flags;
-	bool kick = true;
 	int r = 1;
+
+	if (vcpu->apic) {
+		spin_lock_irqsave(&vcpu->irq_lock, flags);
+		r = virq_lapic_accept_locked(vcpu, msg, &map_changed);
+		if (r >= 0 && msg->rtc_track)
+			virq_vcpu_rtc_owe_locked(vcpu);
+		kick = virq_vcpu_update_intr(vcpu);
+		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+		/* Events (NMI, INIT, SIPI...) kick even with INTR set. */
+		if (r > 0 && (msg->delivery_mode != VIRQ_DM_FIXED &&
+			      msg->delivery_mode != VIRQ_DM_LOWEST))
+			kick = true;
+		if (map_changed)
+			virq_apic_map_changed(vcpu->chip, false);
+		if (kick)
+			virq_kicks_add(k, vcpu);
+		return r;
+	}
 
 	switch (msg->delivery_mode) {
 	case VIRQ_DM_FIXED:
@@ -256,6 +365,19 @@ int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 		/* Already pending: coalesced, as an APIC's IRR. */
 		if (__test_and_set_bit(msg->vector, vcpu->irr))
 			r = 0;
+		/*
+		 * What the VMM's LAPIC will EOI and must report: the level
+		 * vectors (its TMR: an edge clears the bit) and the tracked
+		 * RTC tick. Published before INTR, so the VMM never sees the
+		 * vector without its eoi_exit bit.
+		 */
+		if (msg->trigger_level)
+			__set_bit(msg->vector, vcpu->eoi_level);
+		else
+			__clear_bit(msg->vector, vcpu->eoi_level);
+		if (msg->rtc_track)
+			virq_vcpu_rtc_owe_locked(vcpu);
+		virq_vcpu_publish_eoi_exit_locked(vcpu);
 		kick = virq_vcpu_update_intr(vcpu);
 		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 		break;
@@ -289,48 +411,6 @@ int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
 	return r;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_deliver);
-
-/**
- * virq_deliver_msg() - deliver a message on the minimal APIC bus
- * @chip: the chip
- * @msg: the decoded message (from an MSI or an IOAPIC pin)
- * @k: kick set the caller flushes once its locks are dropped
- * @dest_map: if not NULL, the indexes of the vCPUs that accepted it
- *	      (even coalesced: each owes an EOI) are set here
- *
- * Physical destinations only: the vCPU with that APIC ID, or every vCPU
- * for the broadcast ID (0xff, or 0xffffffff with 32-bit IDs); lowest
- * priority picks the first match. Logical destinations need the LAPIC's
- * LDR/DFR and reach nobody in this version.
- *
- * Return: number of vCPUs it became pending on, 0 if coalesced on every
- * destination, -1 if no destination accepted it.
- */
-int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
-		     struct virq_kicks *k, unsigned long *dest_map)
-{
-	u32 bcast = (chip->cfg.flags & VIRQ_CHIP_32BIT_IDS) ? U32_MAX : 0xff;
-	u32 i, n = virq_chip_nr_vcpus(chip);
-	int r, ret = -1;
-
-	if (msg->dest_logical)
-		return -1;
-	for (i = 0; i < n; i++) {
-		struct virq_vcpu *vcpu = chip->vcpus[i];
-
-		if (msg->dest != bcast && msg->dest != vcpu->apic_id)
-			continue;
-		r = virq_vcpu_accept(vcpu, msg, k);
-		if (r >= 0) {
-			ret = (ret < 0 ? 0 : ret) + r;
-			if (dest_map)
-				__set_bit(i, dest_map);
-		}
-		if (msg->delivery_mode == VIRQ_DM_LOWEST || msg->dest != bcast)
-			break;
-	}
-	return ret;
-}
 
 /**
  * virq_msi_send() - send a decoded MSI, from VIRQ_SIGNAL_MSI or a route
@@ -392,10 +472,15 @@ int virq_vcpu_ack(struct virq_vcpu *vcpu)
 	struct virq_chip *chip = vcpu->chip;
 	int vector = -1;
 
-	if (chip->pic && READ_ONCE(vcpu->extint))
-		vector = virq_pic_read_acknowledge(chip->pic, vcpu);
-	if (vector < 0)
-		vector = virq_vcpu_take_vector(vcpu);
+	if (vcpu->apic) {
+		vector = virq_lapic_ack(vcpu);
+	} else {
+		if (chip->pic && READ_ONCE(vcpu->extint))
+			vector = virq_pic_read_acknowledge(chip->pic, vcpu,
+							   false);
+		if (vector < 0)
+			vector = virq_vcpu_take_vector(vcpu);
+	}
 	if (vector >= 0)
 		virq_count(&vcpu->run->acks);
 	return vector;
@@ -417,6 +502,17 @@ static long virq_vcpu_wait(struct virq_vcpu *vcpu, void __user *argp)
 	if ((w.flags & ~VIRQ_WAIT_ACK) || w.pad)
 		return -EINVAL;
 
+	/*
+	 * The VMM may have lowered TPR in the run page since the kernel last
+	 * looked: recompute INTR before going to sleep on it.
+	 */
+	if (vcpu->apic) {
+		unsigned long flags;
+
+		spin_lock_irqsave(&vcpu->irq_lock, flags);
+		virq_vcpu_update_intr(vcpu);
+		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	}
 	atomic_set(virq_mode_word(vcpu), VIRQ_MODE_HALTED);
 	if (w.timeout_ns < 0)
 		ret = wait_event_interruptible(vcpu->wq, virq_vcpu_woken(vcpu));
@@ -477,24 +573,178 @@ static long virq_vcpu_io(struct virq_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (!virq_io_valid(&io))
 		return -EINVAL;
-	/* The vCPU's own devices first (its LAPIC, later), then the chip's. */
-	ret = virq_chip_io(vcpu->chip, &io);
-	if (ret || io.write)
+	/* The vCPU's own LAPIC first, then the chip's devices. */
+	ret = vcpu->apic ? virq_lapic_io(vcpu, &io) : -ENOENT;
+	if (ret == -ENOENT)
+		ret = virq_chip_io(vcpu->chip, &io);
+	if (ret)
 		return ret;
+	/* A write's result is its fault field. */
 	return copy_to_user(argp, &io, sizeof(io)) ? -EFAULT : 0;
 }
 
 /*
- * The VMM's own LAPIC reports the EOI of a vector the run page's eoi_exit
- * lists: the IOAPICs clear remote IRR (and count the RTC's EOIs).
+ * GET/SET_LAPIC on a chip without LAPICs: the minimal bus's state, the
+ * pending vectors (IRR words), the owed level EOIs (TMR words) and the
+ * RTC's debt; every other byte is 0.
  */
-static long virq_vcpu_eoi(struct virq_vcpu *vcpu, unsigned long vector)
+static void virq_vcpu_bus_get(struct virq_vcpu *vcpu,
+			      struct virq_lapic_state *st)
+{
+	unsigned long flags;
+	u32 irr[8], tmr[8];
+	unsigned int i;
+
+	memset(st, 0, sizeof(*st));
+	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	bitmap_to_arr32(irr, vcpu->irr, 256);
+	bitmap_to_arr32(tmr, vcpu->eoi_level, 256);
+	st->flags = vcpu->rtc_owed ? VIRQ_LAPIC_STATE_RTC_OWED : 0;
+	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	for (i = 0; i < 8; i++) {
+		memcpy(st->regs + 0x200 + 16 * i, &irr[i], 4);
+		memcpy(st->regs + 0x180 + 16 * i, &tmr[i], 4);
+	}
+}
+
+static int virq_vcpu_bus_set(struct virq_vcpu *vcpu,
+			     const struct virq_lapic_state *st)
+{
+	struct virq_lapic_state *tmp;
+	unsigned long flags;
+	u32 irr[8], tmr[8];
+	unsigned int i;
+	bool kick;
+
+	if (st->flags & ~VIRQ_LAPIC_STATE_RTC_OWED)
+		return -EINVAL;
+	/* Only the IRR and TMR words may be set. */
+	tmp = kmemdup(st, sizeof(*st), GFP_KERNEL);
+	if (!tmp)
+		return -ENOMEM;
+	for (i = 0; i < 8; i++) {
+		memcpy(&irr[i], tmp->regs + 0x200 + 16 * i, 4);
+		memcpy(&tmr[i], tmp->regs + 0x180 + 16 * i, 4);
+		memset(tmp->regs + 0x200 + 16 * i, 0, 4);
+		memset(tmp->regs + 0x180 + 16 * i, 0, 4);
+	}
+	tmp->flags = 0;
+	i = !!memchr_inv(tmp, 0, sizeof(*tmp));
+	kfree(tmp);
+	if (i || (irr[0] & 0xffff))	/* vectors 0-15 cannot be pending */
+		return -EINVAL;
+	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	bitmap_from_arr32(vcpu->irr, irr, 256);
+	bitmap_from_arr32(vcpu->eoi_level, tmr, 256);
+	if (st->flags & VIRQ_LAPIC_STATE_RTC_OWED)
+		virq_vcpu_rtc_owe_locked(vcpu);
+	else
+		virq_vcpu_rtc_forget_locked(vcpu);
+	virq_vcpu_publish_eoi_exit_locked(vcpu);
+	kick = virq_vcpu_update_intr(vcpu);
+	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	if (kick)
+		virq_vcpu_kick(vcpu);
+	return 0;
+}
+
+static long virq_vcpu_lapic_state(struct virq_vcpu *vcpu, void __user *argp,
+				  bool set)
+{
+	struct virq_lapic_state *st;
+	long ret;
+
+	if (set) {
+		st = memdup_user(argp, sizeof(*st));
+		if (IS_ERR(st))
+			return PTR_ERR(st);
+		ret = vcpu->apic ? virq_lapic_set_state(vcpu, st) :
+				   virq_vcpu_bus_set(vcpu, st);
+	} else {
+		st = kmalloc(sizeof(*st), GFP_KERNEL);
+		if (!st)
+			return -ENOMEM;
+		ret = 0;
+		if (vcpu->apic)
+			ret = virq_lapic_get_state(vcpu, st);
+		else
+			virq_vcpu_bus_get(vcpu, st);
+		if (!ret && copy_to_user(argp, st, sizeof(*st)))
+			ret = -EFAULT;
+	}
+	kfree(st);
+	return ret;
+}
+
+static long virq_vcpu_lint(struct virq_vcpu *vcpu, void __user *argp)
+{
+	struct virq_lint l;
+
+	if (copy_from_user(&l, argp, sizeof(l)))
+		return -EFAULT;
+	if (!vcpu->apic)
+		return -EINVAL;
+	return virq_lapic_set_lint(vcpu, l.pin, l.level);
+}
+
+static long virq_vcpu_set_clock(struct virq_vcpu *vcpu, void __user *argp)
+{
+	struct virq_vcpu_clock c;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (!vcpu->apic)
+		return -EINVAL;
+	return virq_lapic_set_clock(vcpu, &c);
+}
+
+/*
+ * The VMM's own LAPIC reports the EOI of a vector the run page's eoi_exit
+ * lists. A level vector this vCPU accepted goes to the IOAPICs (remote
+ * IRR); the RTC's tick pays its debt. Anything else is a no-op: another
+ * vCPU's level vector of the same number is not this vCPU's to EOI.
+ */
+int virq_vcpu_report_eoi(struct virq_vcpu *vcpu, unsigned long vector)
 {
 	struct virq_chip *chip = vcpu->chip;
+	unsigned long flags;
+	bool level;
 
 	if (vector > 0xff || (chip->cfg.flags & VIRQ_CHIP_LAPIC))
 		return -EINVAL;
-	virq_ioapic_eoi_all(chip, vcpu, vector);
+	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	level = __test_and_clear_bit(vector, vcpu->eoi_level);
+	virq_vcpu_rtc_eoi_locked(vcpu, vector);
+	virq_vcpu_publish_eoi_exit_locked(vcpu);
+	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	if (level)
+		virq_ioapic_eoi_all(chip, vcpu, vector, true);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_report_eoi);
+
+/*
+ * VIRQ_VCPU_RESET: the vCPU's local APIC is back in its power-up state
+ * (the VMM's INIT or reset). Pending vectors, owed EOIs and requests go;
+ * a virq LAPIC is reset too.
+ */
+static long virq_vcpu_reset(struct virq_vcpu *vcpu, unsigned long arg)
+{
+	unsigned long flags;
+
+	if (arg)
+		return -EINVAL;
+	if (vcpu->apic)
+		return virq_lapic_reset(vcpu);
+	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	bitmap_zero(vcpu->irr, 256);
+	bitmap_zero(vcpu->eoi_level, 256);
+	virq_vcpu_rtc_forget_locked(vcpu);
+	virq_vcpu_publish_eoi_exit_locked(vcpu);
+	atomic_andnot(VIRQ_REQ_NMI | VIRQ_REQ_SMI | VIRQ_REQ_INIT |
+		      VIRQ_REQ_SIPI, virq_req_word(vcpu));
+	virq_vcpu_update_intr(vcpu);
+	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	return 0;
 }
 
@@ -504,7 +754,23 @@ static long virq_vcpu_ioctl(struct file *file, unsigned int cmd,
 	struct virq_vcpu *vcpu = file->private_data;
 	void __user *argp = (void __user *)arg;
 
+	/* An ID change made in atomic context (INIT) left the map stale. */
+	if (vcpu->apic && unlikely(virq_apic_map_stale(vcpu->chip)))
+		virq_apic_map_update(vcpu->chip);
+
 	switch (cmd) {
+	case VIRQ_GET_LAPIC:
+		return virq_vcpu_lapic_state(vcpu, argp, false);
+	case VIRQ_SET_LAPIC:
+		return virq_vcpu_lapic_state(vcpu, argp, true);
+	case VIRQ_VCPU_LINT:
+		return virq_vcpu_lint(vcpu, argp);
+	case VIRQ_VCPU_SET_CLOCK:
+		return virq_vcpu_set_clock(vcpu, argp);
+	case VIRQ_VCPU_NMI:
+		virq_vcpu_request(vcpu, VIRQ_REQ_NMI);
+		virq_vcpu_kick(vcpu);
+		return 0;
 	case VIRQ_VCPU_WAIT:
 		return virq_vcpu_wait(vcpu, argp);
 	case VIRQ_VCPU_ACK:
@@ -518,7 +784,9 @@ static long virq_vcpu_ioctl(struct file *file, unsigned int cmd,
 	case VIRQ_IO:
 		return virq_vcpu_io(vcpu, argp);
 	case VIRQ_VCPU_EOI:
-		return virq_vcpu_eoi(vcpu, arg);
+		return virq_vcpu_report_eoi(vcpu, arg);
+	case VIRQ_VCPU_RESET:
+		return virq_vcpu_reset(vcpu, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -578,6 +846,7 @@ void virq_vcpu_free(struct virq_vcpu *vcpu)
 {
 	/* Every fd is closed: no registration is left. */
 	WARN_ON_ONCE(vcpu->sig_task);
+	virq_lapic_free(vcpu);
 	/* A mapping of the run page keeps its own page reference. */
 	__free_page(vcpu->run_page);
 	kfree(vcpu);
@@ -622,29 +891,27 @@ static struct virq_vcpu *virq_vcpu_alloc(struct virq_chip *chip, u32 apic_id)
 	spin_lock_init(&vcpu->irq_lock);
 	spin_lock_init(&vcpu->sig_lock);
 	init_waitqueue_head(&vcpu->wq);
+	if ((chip->cfg.flags & VIRQ_CHIP_LAPIC) && virq_lapic_create(vcpu)) {
+		__free_page(vcpu->run_page);
+		kfree(vcpu);
+		return NULL;
+	}
 	return vcpu;
 }
 
 /* Make @vcpu reachable from the chip. Called with chip->lock held. */
 static void virq_vcpu_publish(struct virq_chip *chip, struct virq_vcpu *vcpu)
 {
-	unsigned long flags;
-
 	lockdep_assert_held(&chip->lock);
 	vcpu->index = chip->nr_vcpus;
 	chip->vcpus[vcpu->index] = vcpu;
-	/*
-	 * The EOI-exit bitmap as of now, and the vCPU counted, under the
-	 * lock its publisher takes: no later change can miss this page.
-	 */
-	spin_lock_irqsave(&chip->eoi_exit_lock, flags);
-	bitmap_to_arr64(vcpu->run->eoi_exit, chip->eoi_exit, 256);
 	/* Readers see the slot filled before the count covers it. */
 	smp_store_release(&chip->nr_vcpus, chip->nr_vcpus + 1);
-	spin_unlock_irqrestore(&chip->eoi_exit_lock, flags);
 	/* The BSP receives the PIC's INT output. */
 	if (vcpu->apic_id == 0 && chip->pic)
 		virq_pic_connect(chip->pic, vcpu);
+	/* A new destination: the map learns it now. */
+	virq_apic_map_changed(chip, true);
 }
 
 /**

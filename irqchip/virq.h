@@ -9,9 +9,10 @@
  *     ioapic->lock (spinlock, irqsave: one IOAPIC's registers and pins)
  *       vcpu->irq_lock (spinlock, irqsave: pending vectors, extint, and
  *                       the INTR/EXTINT request bits derived from them)
- *     chip->eoi_exit_lock (spinlock, irqsave: publishing the EOI-exit
- *                          bitmap to the run pages; taken after
- *                          ioapic->lock is dropped)
+ *     chip->map_lock (mutex: APIC destination map rebuilds)
+ *       vcpu->irq_lock (to read each vCPU's IDs)
+ * The RTC's owed EOIs are counted in chip->rtc_pending (atomic) and
+ * recorded per vCPU (rtc_owed, under its irq_lock).
  *   vcpu->sig_lock (spinlock, irqsave: the signal registration; kicks)
  *     task siglock (inside send_sig())
  * Routing readers hold only rcu_read_lock(). vCPU kicks (wake-ups and
@@ -34,6 +35,7 @@
 struct virq_chip;
 struct virq_vcpu;
 struct virq_kicks;
+struct virq_apic_map;
 
 /* ---- MSI (msi.c) ---- */
 
@@ -43,17 +45,28 @@ struct virq_kicks;
 #define VIRQ_DM_SMI		2
 #define VIRQ_DM_NMI		4
 #define VIRQ_DM_INIT		5
+#define VIRQ_DM_SIPI		6	/* ICR only: start-up */
 #define VIRQ_DM_EXTINT		7
+
+/* ICR destination shorthands (ICR bits 19:18). */
+#define VIRQ_SH_NONE		0
+#define VIRQ_SH_SELF		1
+#define VIRQ_SH_ALL		2
+#define VIRQ_SH_ALL_BUT_SELF	3
 
 /* A decoded interrupt message, as a LAPIC bus would carry it. */
 struct virq_irq_msg {
 	u32 dest;		/* destination APIC ID or logical mask */
 	u8 vector;
 	u8 delivery_mode;	/* VIRQ_DM_* */
+	u8 shorthand;		/* VIRQ_SH_*: IPIs only */
 	bool dest_logical;
+	bool dest_32;		/* x2APIC format: broadcast is 0xffffffff */
 	bool redir_hint;
 	bool level_assert;	/* data bit 14 */
 	bool trigger_level;	/* data bit 15 */
+	bool rtc_track;		/* the RTC's tick: its EOIs are counted */
+	struct virq_vcpu *src;	/* the sender of an IPI (shorthands) */
 };
 
 int virq_msi_decode(u32 address_lo, u32 address_hi, u32 data, bool ids32,
@@ -140,7 +153,8 @@ int virq_pic_set_irq(struct virq_pic *pic, unsigned int chip_no,
 		     unsigned int pin, int level);
 int virq_pic_intack(struct virq_pic *pic);
 bool virq_pic_output(struct virq_pic *pic);
-int virq_pic_read_acknowledge(struct virq_pic *pic, struct virq_vcpu *vcpu);
+int virq_pic_read_acknowledge(struct virq_pic *pic, struct virq_vcpu *vcpu,
+			      bool any);
 void virq_pic_connect(struct virq_pic *pic, struct virq_vcpu *vcpu);
 int virq_pic_pio(struct virq_pic *pic, u16 port, bool write, u8 *data);
 bool virq_pic_claims(u16 port);
@@ -165,9 +179,6 @@ struct virq_ioapic {
 	u32 eoi_deferred;		/* re-deliveries the throttle holds */
 	u8 delivered_vector[VIRQ_IOAPIC_NUM_PINS];
 	u16 eoi_count[VIRQ_IOAPIC_NUM_PINS];
-	unsigned long rtc_dest[BITS_TO_LONGS(VIRQ_MAX_VCPUS)];
-	u32 rtc_pending;		/* bits set in rtc_dest */
-	unsigned long eoi_exit[BITS_TO_LONGS(256)]; /* vectors to hear EOIs of */
 	struct hrtimer storm_timer;
 };
 
@@ -177,7 +188,7 @@ void virq_ioapic_destroy(struct virq_ioapic *io);
 int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
 			int level, bool line_status, struct virq_kicks *k);
 void virq_ioapic_eoi_all(struct virq_chip *chip, struct virq_vcpu *vcpu,
-			 u8 vector);
+			 u8 vector, bool level);
 bool virq_ioapic_claims(struct virq_ioapic *io, u64 addr);
 int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
 		     u32 *data);
@@ -185,6 +196,78 @@ int virq_ioapic_get_state(struct virq_ioapic *io,
 			  struct virq_ioapic_state *st);
 int virq_ioapic_set_state(struct virq_ioapic *io,
 			  const struct virq_ioapic_state *st);
+
+/* ---- local APIC (lapic.c) and the APIC bus (bus.c) ---- */
+
+#define VIRQ_LAPIC_NR_LVT	6
+#define VIRQ_LAPIC_DEFAULT_HZ	1000000000ULL	/* 1 GHz, as KVM's bus */
+#define VIRQ_LAPIC_MIN_HZ	1000ULL
+#define VIRQ_LAPIC_MAX_HZ	1000000000000ULL
+
+struct virq_lapic {
+	struct virq_vcpu *vcpu;
+	u64 apic_base;			/* IA32_APIC_BASE (READ_ONCE outside) */
+	u8 xapic_id;			/* xAPIC ID register, bits 31:24 */
+	u8 isrv;			/* highest in-service vector (racy reads) */
+	u32 ldr, dfr, svr;
+	u32 esr, esr_pending;		/* visible errors, errors since */
+	u32 icr_lo, icr_hi;
+	u32 lvt[VIRQ_LAPIC_NR_LVT];
+	unsigned long isr[BITS_TO_LONGS(256)];
+	unsigned long tmr[BITS_TO_LONGS(256)];
+	bool wait_sipi;			/* in wait-for-SIPI */
+	bool extint_msg;		/* an ExtINT message awaits INTA */
+	u8 lint_level;			/* VMM-driven LINT0/LINT1 levels */
+	u8 lint_asserted;		/* LINT inputs asserted, for edges */
+	/* the timer */
+	struct hrtimer timer;
+	bool timer_armed;
+	ktime_t timer_expires;
+	u64 timer_period_ns;
+	u32 timer_initial, timer_dcr, timer_div;
+	u64 tsc_deadline;
+	u64 timer_fired;
+	u64 bus_hz, tsc_hz;
+	s64 tsc_offset;
+};
+
+/* The IDs and mode a vCPU answers to, as the bus matches them. */
+struct virq_apic_ids {
+	bool enabled;			/* globally enabled (on the bus) */
+	bool x2apic;
+	bool has_ldr;			/* a LAPIC: logical IDs exist */
+	u8 dfr_model;
+	u32 phys;			/* xAPIC ID, or the x2APIC ID */
+	u32 ldr;
+};
+
+int virq_lapic_create(struct virq_vcpu *vcpu);
+int virq_lapic_reset(struct virq_vcpu *vcpu);
+void virq_lapic_free(struct virq_vcpu *vcpu);
+int virq_lapic_accept_locked(struct virq_vcpu *vcpu,
+			     const struct virq_irq_msg *msg, bool *map_changed);
+bool virq_lapic_pending_locked(struct virq_vcpu *vcpu);
+bool virq_lapic_extint_locked(struct virq_vcpu *vcpu);
+bool virq_lapic_lint_changed_locked(struct virq_vcpu *vcpu);
+int virq_lapic_take_vector_locked(struct virq_vcpu *vcpu);
+int virq_lapic_ack(struct virq_vcpu *vcpu);
+int virq_lapic_io(struct virq_vcpu *vcpu, struct virq_io *io);
+int virq_lapic_set_lint(struct virq_vcpu *vcpu, u32 pin, u32 level);
+int virq_lapic_set_clock(struct virq_vcpu *vcpu,
+			 const struct virq_vcpu_clock *c);
+int virq_lapic_get_state(struct virq_vcpu *vcpu,
+			 struct virq_lapic_state *st);
+int virq_lapic_set_state(struct virq_vcpu *vcpu,
+			 const struct virq_lapic_state *st);
+u32 virq_lapic_arb_priority(struct virq_vcpu *vcpu);
+void virq_lapic_ids_locked(struct virq_vcpu *vcpu, struct virq_apic_ids *ids);
+
+bool virq_msg_matches(const struct virq_apic_ids *ids,
+		      const struct virq_irq_msg *msg);
+void virq_apic_map_update(struct virq_chip *chip);
+void virq_apic_map_changed(struct virq_chip *chip, bool can_sleep);
+bool virq_apic_map_stale(struct virq_chip *chip);
+void virq_apic_map_free(struct virq_chip *chip);
 
 /* ---- vCPUs (vcpu.c) ---- */
 
@@ -196,9 +279,16 @@ struct virq_vcpu {
 	struct page *run_page;
 	wait_queue_head_t wq;		/* VIRQ_VCPU_WAIT sleeps here */
 
-	spinlock_t irq_lock;		/* protects irr, extint, INTR/EXTINT */
-	unsigned long irr[BITS_TO_LONGS(256)];	/* pending vectors */
+	spinlock_t irq_lock;		/* protects irr, extint, apic, INTR */
+	unsigned long irr[BITS_TO_LONGS(256)];	/* pending vectors (IRR) */
 	bool extint;			/* PIC INT high (read racily by ACK) */
+	struct virq_lapic *apic;	/* LAPIC chips only */
+	/*
+	 * Chips without LAPICs: the level vectors accepted and not yet
+	 * EOI'd (the VMM's LAPIC's TMR), mirrored into run->eoi_exit.
+	 */
+	unsigned long eoi_level[BITS_TO_LONGS(256)];
+	bool rtc_owed;			/* owes the RTC tick's EOI */
 
 	spinlock_t sig_lock;		/* protects the registration below */
 	struct task_struct *sig_task;	/* registered thread, or NULL */
@@ -234,6 +324,12 @@ struct virq_vcpu *virq_vcpu_by_apic_id(struct virq_chip *chip, u32 apic_id);
 void virq_vcpu_request(struct virq_vcpu *vcpu, u32 bits);
 void virq_vcpu_kick(struct virq_vcpu *vcpu);
 bool virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level);
+bool virq_vcpu_update_intr(struct virq_vcpu *vcpu);
+bool virq_vcpu_rtc_eoi_locked(struct virq_vcpu *vcpu, u8 vector);
+void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu);
+int virq_vcpu_report_eoi(struct virq_vcpu *vcpu, unsigned long vector);
+void virq_vcpu_rtc_forget_locked(struct virq_vcpu *vcpu);
+void virq_rtc_forget_all(struct virq_chip *chip);
 int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 		     struct virq_kicks *k);
 int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg);
@@ -261,15 +357,18 @@ struct virq_chip {
 	struct virq_ioapic *ioapic[VIRQ_MAX_IOAPICS]; /* cfg.nr_ioapics */
 	u32 nr_vcpus;			/* published with release semantics */
 	struct virq_vcpu **vcpus;	/* cfg.max_vcpus slots */
-	spinlock_t eoi_exit_lock;	/* eoi_exit and its copies in run pages */
-	unsigned long eoi_exit[BITS_TO_LONGS(256)];
+	atomic_t rtc_pending;		/* vCPUs owing the RTC tick's EOI */
+	u8 rtc_vector;			/* the tracked tick's vector */
+	struct virq_apic_map __rcu *apic_map;	/* destinations, bus.c */
+	struct mutex map_lock;		/* serialises map rebuilds */
+	atomic_t map_gen;		/* bumped by every ID/mode change */
+	atomic_t lowest_rr;		/* lowest-priority tie-break */
 };
 
 void virq_chip_put(struct virq_chip *chip);
 struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg);
 int virq_create_chip(const struct virq_chip_config __user *ucfg);
 int virq_chip_io(struct virq_chip *chip, struct virq_io *io);
-void virq_chip_publish_eoi_exit(struct virq_chip *chip);
 
 static inline u32 virq_chip_nr_vcpus(struct virq_chip *chip)
 {

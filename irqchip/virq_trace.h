@@ -2,8 +2,9 @@
 /*
  * virq tracepoints (events/virq/ in tracefs): every PIC input change with
  * its VIRQ_IRQ_LINE_STATUS result, every PIC acknowledge with the vector
- * it produced, every IOAPIC pin change, message sent and EOI. Called with
- * the device's lock held; they only record. i8259.c creates them.
+ * it produced, every IOAPIC pin change, message sent and EOI, and every
+ * LAPIC acceptance, EOI, IPI, timer expiry and APIC_BASE change. Called
+ * with the device's lock held; they only record. i8259.c creates them.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM virq
@@ -50,7 +51,7 @@ TRACE_EVENT(virq_ioapic_set_irq,
 	    TP_STRUCT__entry(__field(u8, ioapic)
 			     __field(u8, pin)
 			     __field(u8, level)
-			     __field(s8, status)),
+			     __field(s16, status)),
 	    TP_fast_assign(__entry->ioapic = ioapic;
 			   __entry->pin = pin;
 			   __entry->level = level;
@@ -103,6 +104,87 @@ TRACE_EVENT(virq_ioapic_eoi,
 		      __entry->action == 1 ? ", re-delivered" :
 		      __entry->action == 2 ? ", re-delivery deferred (EOI storm)" :
 		      "")
+);
+
+TRACE_EVENT(virq_lapic_accept,
+	    TP_PROTO(u32 apic_id, u8 vector, u8 dm, bool level, int status),
+	    TP_ARGS(apic_id, vector, dm, level, status),
+	    TP_STRUCT__entry(__field(u32, apic_id)
+			     __field(u8, vector)
+			     __field(u8, dm)
+			     __field(bool, level)
+			     __field(s8, status)),
+	    TP_fast_assign(__entry->apic_id = apic_id;
+			   __entry->vector = vector;
+			   __entry->dm = dm;
+			   __entry->level = level;
+			   __entry->status = status;),
+	    TP_printk("apic %u vector 0x%02x dm %u %s status %d",
+		      __entry->apic_id, __entry->vector, __entry->dm,
+		      __entry->level ? "level" : "edge", __entry->status)
+);
+
+TRACE_EVENT(virq_lapic_eoi,
+	    TP_PROTO(u32 apic_id, u8 vector, bool broadcast),
+	    TP_ARGS(apic_id, vector, broadcast),
+	    TP_STRUCT__entry(__field(u32, apic_id)
+			     __field(u8, vector)
+			     __field(bool, broadcast)),
+	    TP_fast_assign(__entry->apic_id = apic_id;
+			   __entry->vector = vector;
+			   __entry->broadcast = broadcast;),
+	    TP_printk("apic %u vector 0x%02x%s", __entry->apic_id,
+		      __entry->vector,
+		      __entry->broadcast ? " broadcast to the IOAPICs" : "")
+);
+
+TRACE_EVENT(virq_lapic_ipi,
+	    TP_PROTO(u32 apic_id, const struct virq_irq_msg *msg),
+	    TP_ARGS(apic_id, msg),
+	    TP_STRUCT__entry(__field(u32, apic_id)
+			     __field(u32, dest)
+			     __field(u8, vector)
+			     __field(u8, dm)
+			     __field(u8, shorthand)
+			     __field(bool, logical)),
+	    TP_fast_assign(__entry->apic_id = apic_id;
+			   __entry->dest = msg->dest;
+			   __entry->vector = msg->vector;
+			   __entry->dm = msg->delivery_mode;
+			   __entry->shorthand = msg->shorthand;
+			   __entry->logical = msg->dest_logical;),
+	    TP_printk("apic %u vector 0x%02x dm %u %s dest 0x%x shorthand %u",
+		      __entry->apic_id, __entry->vector, __entry->dm,
+		      __entry->logical ? "logical" : "physical",
+		      __entry->dest, __entry->shorthand)
+);
+
+TRACE_EVENT(virq_lapic_timer,
+	    TP_PROTO(u32 apic_id, u8 vector, u32 mode),
+	    TP_ARGS(apic_id, vector, mode),
+	    TP_STRUCT__entry(__field(u32, apic_id)
+			     __field(u8, vector)
+			     __field(u8, mode)),
+	    TP_fast_assign(__entry->apic_id = apic_id;
+			   __entry->vector = vector;
+			   __entry->mode = mode;),
+	    TP_printk("apic %u vector 0x%02x %s", __entry->apic_id,
+		      __entry->vector,
+		      __entry->mode == 0 ? "one-shot" :
+		      __entry->mode == 1 ? "periodic" : "tsc-deadline")
+);
+
+TRACE_EVENT(virq_lapic_base,
+	    TP_PROTO(u32 apic_id, u64 old, u64 new),
+	    TP_ARGS(apic_id, old, new),
+	    TP_STRUCT__entry(__field(u32, apic_id)
+			     __field(u64, old)
+			     __field(u64, new)),
+	    TP_fast_assign(__entry->apic_id = apic_id;
+			   __entry->old = old;
+			   __entry->new = new;),
+	    TP_printk("apic %u APIC_BASE 0x%llx -> 0x%llx", __entry->apic_id,
+		      __entry->old, __entry->new)
 );
 
 #endif /* VIRQ_TRACE_H */

@@ -112,9 +112,10 @@ static int ack(struct virq_vcpu *v)
 	return virq_vcpu_ack(v);
 }
 
+/* The vCPU's LAPIC (the VMM's) EOIs @vector: VIRQ_VCPU_EOI's path. */
 static void eoi(struct rig *r, struct virq_vcpu *v, u8 vector)
 {
-	virq_ioapic_eoi_all(r->chip, v, vector);
+	virq_vcpu_report_eoi(v, vector);
 }
 
 static void ioapic_version_id_arbitration(struct kunit *test)
@@ -424,10 +425,12 @@ static void ioapic_rtc_coalescing(struct kunit *test)
 	set_rte(r.io, 8, fixed(0x38, 0xff, 0));	/* broadcast */
 	KUNIT_EXPECT_EQ(test, 2, line(&r, 8, 1));
 	line(&r, 8, 0);
+	KUNIT_EXPECT_TRUE(test, r.cpu[1]->run->eoi_exit[0] & BIT_ULL(0x38));
 	KUNIT_EXPECT_EQ(test, 0, line(&r, 8, 1));	/* nobody EOI'd */
 	line(&r, 8, 0);
 	KUNIT_EXPECT_EQ(test, 0x38, ack(r.cpu[0]));
 	eoi(&r, r.cpu[0], 0x38);
+	KUNIT_EXPECT_FALSE(test, r.cpu[0]->run->eoi_exit[0] & BIT_ULL(0x38));
 	KUNIT_EXPECT_EQ(test, 0, line(&r, 8, 1));	/* vCPU 1 has not */
 	line(&r, 8, 0);
 	eoi(&r, r.cpu[0], 0x38);			/* twice: counts once */
@@ -439,8 +442,26 @@ static void ioapic_rtc_coalescing(struct kunit *test)
 	line(&r, 8, 0);
 	/* Without a status (VIRQ_IRQ_LINE) the tick is sent regardless. */
 	KUNIT_EXPECT_EQ(test, 0, virq_irq_line(r.chip, 8, 1, false));
-	KUNIT_EXPECT_TRUE(test, r.chip->vcpus[0]->run->eoi_exit[0x38 / 64] &
-			  BIT_ULL(0x38 % 64));
+	line(&r, 8, 0);
+	/* Reprogramming the RTC's entry voids the debts. */
+	set_rte(r.io, 8, fixed(0x39, 0xff, 0));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&r.chip->rtc_pending));
+	KUNIT_EXPECT_EQ(test, 2, line(&r, 8, 1));
+	KUNIT_EXPECT_EQ(test, 2, atomic_read(&r.chip->rtc_pending));
+	rig_exit(&r);
+}
+
+/* Level-triggered NMI/INIT/ExtINT entries are edges: no remote IRR. */
+static void ioapic_level_nmi_is_edge(struct kunit *test)
+{
+	struct rig r;
+
+	rig_init(test, &r);
+	set_rte(r.io, 22, fixed(0, 0, LEVEL | (4ULL << 8)));
+	KUNIT_EXPECT_EQ(test, 1, line(&r, 22, 1));
+	KUNIT_EXPECT_FALSE(test, rte(r.io, 22) & REMOTE_IRR);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(r.cpu[0]->run->requests) &
+			  VIRQ_REQ_NMI);
 	rig_exit(&r);
 }
 
@@ -562,8 +583,11 @@ static void ioapic_state_roundtrip(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, virq_ioapic_set_state(r.io, a));
 	get(r.io, b);
 	KUNIT_EXPECT_EQ(test, 0, memcmp(a, b, sizeof(*a)));
-	/* Pin 10 was in service: its EOI re-delivers; unmask 11: delivered. */
-	eoi(&r, r.cpu[0], 0x4a);
+	/*
+	 * Pin 10 was in service: its EOI (as a LAPIC broadcasts it; this
+	 * rig's vCPUs never took 0x4a) re-delivers; unmask 11: delivered.
+	 */
+	virq_ioapic_eoi_all(r.chip, r.cpu[0], 0x4a, true);
 	KUNIT_EXPECT_EQ(test, 0x4a, ack(r.cpu[0]));
 	set_rte(r.io, 11, fixed(0x4b, 1, LEVEL));
 	KUNIT_EXPECT_EQ(test, 0x4b, ack(r.cpu[1]));
@@ -625,30 +649,48 @@ static void ioapic_set_state_validation(struct kunit *test)
 	EXPECT_REJECTED(bad->line_level |= BIT(30));
 	EXPECT_REJECTED(bad->eoi_count[10] = 10000);
 	EXPECT_REJECTED(bad->eoi_deferred = BIT(1));	/* edge entry */
-	EXPECT_REJECTED(bad->rtc_dest[0] = BIT(5));	/* max_vcpus is 4 */
 #undef EXPECT_REJECTED
 	rig_exit(&r);
 }
 
-/* The EOI-exit bitmap follows level entries and in-flight vectors. */
+/*
+ * The EOI-exit bitmap is per vCPU: the level vectors it accepted and has
+ * not EOI'd, set before the vector is visible; another vCPU's EOI of the
+ * same number does not touch this vCPU's pin.
+ */
 static void ioapic_eoi_exit_bitmap(struct kunit *test)
 {
+	struct virq_irq_msg edge = { .vector = 0x4a, .delivery_mode = 0 };
+	u64 *bm0, *bm1;
 	struct rig r;
-	u64 *bm;
 
 	rig_init(test, &r);
-	bm = r.cpu[1]->run->eoi_exit;
-	KUNIT_EXPECT_EQ(test, 0, bm[1]);
+	bm0 = r.cpu[0]->run->eoi_exit;
+	bm1 = r.cpu[1]->run->eoi_exit;
 	set_rte(r.io, 10, fixed(0x4a, 0, LEVEL));
-	KUNIT_EXPECT_EQ(test, BIT_ULL(0x4a - 64), bm[1]);
+	KUNIT_EXPECT_EQ(test, 0, bm0[1]);		/* nothing accepted */
 	line(&r, 10, 1);
-	set_rte(r.io, 10, fixed(0x5a, 0, LEVEL));	/* in flight: keep 0x4a */
-	KUNIT_EXPECT_EQ(test, BIT_ULL(0x4a - 64) | BIT_ULL(0x5a - 64), bm[1]);
+	KUNIT_EXPECT_EQ(test, BIT_ULL(0x4a - 64), bm0[1]);
+	KUNIT_EXPECT_EQ(test, 0, bm1[1]);
+	/* vCPU 1 takes an edge 0x4a (an MSI) and EOIs it: no effect. */
+	virq_vcpu_deliver(r.cpu[1], &edge);
+	KUNIT_EXPECT_EQ(test, 0x4a, ack(r.cpu[1]));
+	eoi(&r, r.cpu[1], 0x4a);
+	KUNIT_EXPECT_TRUE(test, rte(r.io, 10) & REMOTE_IRR);
+	/* Reprogrammed in its handler: the old vector is still owed. */
+	KUNIT_EXPECT_EQ(test, 0x4a, ack(r.cpu[0]));
+	set_rte(r.io, 10, fixed(0x5a, 0, LEVEL));
+	KUNIT_EXPECT_EQ(test, BIT_ULL(0x4a - 64), bm0[1]);
 	line(&r, 10, 0);
 	eoi(&r, r.cpu[0], 0x4a);
-	KUNIT_EXPECT_EQ(test, BIT_ULL(0x5a - 64), bm[1]);
-	set_rte(r.io, 10, fixed(0x5a, 0, 0));
-	KUNIT_EXPECT_EQ(test, 0, bm[1]);
+	KUNIT_EXPECT_FALSE(test, rte(r.io, 10) & REMOTE_IRR);
+	KUNIT_EXPECT_EQ(test, 0, bm0[1]);
+	/* An edge acceptance of a vector clears its bit (the TMR). */
+	line(&r, 10, 1);
+	KUNIT_EXPECT_EQ(test, BIT_ULL(0x5a - 64), bm0[1]);
+	edge.vector = 0x5a;
+	virq_vcpu_deliver(r.cpu[0], &edge);
+	KUNIT_EXPECT_EQ(test, 0, bm0[1]);
 	rig_exit(&r);
 }
 
@@ -667,6 +709,7 @@ static struct kunit_case ioapic_cases[] = {
 	KUNIT_CASE(ioapic_eoi_register),
 	KUNIT_CASE(ioapic_eoi_storm_throttled),
 	KUNIT_CASE(ioapic_rtc_coalescing),
+	KUNIT_CASE(ioapic_level_nmi_is_edge),
 	KUNIT_CASE(ioapic_status_merges_with_pic),
 	KUNIT_CASE(ioapic_destinations),
 	KUNIT_CASE(ioapic_second_ioapic),

@@ -100,10 +100,12 @@ static const struct virq_irq_msg fixed_0x40 = {
 enum step { STEP_D, STEP_A, STEP_W };
 
 /*
- * The issue's sequence: D lowers the PIC line, A sends an MSI to the BSP,
- * W (the BSP thread) goes to sleep if it sees nothing. Each is atomic at
- * the API; every order must end with the waiter awake or INTR clear, and
- * with INTR set (the MSI's vector is pending).
+ * The issue's three actors: D lowers the PIC line, A sends an MSI to the
+ * BSP, W (the BSP thread) goes to sleep if it sees nothing. Each is one
+ * critical section now, so their orders are all there is: every order
+ * must end with the waiter awake or INTR clear, and with INTR set (the
+ * MSI's vector is pending). (The old code's race ran A inside D; the next
+ * case builds the state it left behind, and fails on the old code.)
  */
 static void vcpu_intr_all_orders(struct kunit *test)
 {

@@ -331,14 +331,91 @@ TEST_F(io, edge_one_delivery)
 TEST_F(io, level_one_delivery)
 {
 	set_rte(self->chip, 10, fixed(0x4a, 0, LEVEL));
-	EXPECT_EQ(1, eoi_listed(self->cpu[0].run, 0x4a));
-	EXPECT_EQ(1, eoi_listed(self->cpu[1].run, 0x4a));
+	/* Nothing is owed before a vCPU accepts the vector. */
+	EXPECT_EQ(0, eoi_listed(self->cpu[0].run, 0x4a));
 	cpu_start(&self->cpu[0], level_handler, (void *)10);
 	EXPECT_EQ(1, virq_line(self->chip, 10, 1));
 	EXPECT_EQ(1, settle(&self->cpu[0], 1));
 	cpu_stop(&self->cpu[0]);
 	EXPECT_EQ(0x4a, self->cpu[0].vec[0]);
 	EXPECT_EQ(0, rte(self->chip, 10) & REMOTE_IRR);
+	EXPECT_EQ(0, eoi_listed(self->cpu[0].run, 0x4a));
+	EXPECT_EQ(0, eoi_listed(self->cpu[1].run, 0x4a));
+}
+
+/*
+ * The run page's eoi_exit bit is there by the time the vector is: a VMM
+ * that polls INTR and EOIs at once never misses the report.
+ */
+struct poll_eoi {
+	struct virq_vcpu_run *run;
+	int vcpu, seen_without_bit, taken;
+	atomic_int stop;
+};
+
+static void *poll_and_eoi(void *p)
+{
+	struct poll_eoi *pe = p;
+	int v;
+
+	while (!atomic_load(&pe->stop)) {
+		if (!(virq_requests(pe->run) & VIRQ_REQ_INTR))
+			continue;
+		v = ioctl(pe->vcpu, VIRQ_VCPU_ACK, 0);
+		if (v < 0)
+			continue;
+		if (!eoi_listed(pe->run, v))
+			pe->seen_without_bit++;
+		else
+			ioctl(pe->vcpu, VIRQ_VCPU_EOI, v);
+		pe->taken++;
+	}
+	return NULL;
+}
+
+TEST_F(io, eoi_exit_bit_before_the_vector)
+{
+	struct poll_eoi pe = { .run = self->cpu[1].run,
+			       .vcpu = self->cpu[1].vcpu };
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, poll_and_eoi, &pe));
+	for (i = 0; i < 2000; i++) {
+		/* Unmasking the asserted pin delivers (from this thread). */
+		set_rte(self->chip, 12, fixed(0x4c, 1, LEVEL | MASKED));
+		virq_line(self->chip, 12, 1);
+		set_rte(self->chip, 12, fixed(0x4c, 1, LEVEL));
+		while (rte(self->chip, 12) & REMOTE_IRR)
+			;
+		virq_line(self->chip, 12, 0);
+	}
+	atomic_store(&pe.stop, 1);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, pe.seen_without_bit);
+	EXPECT_LE(2000, pe.taken);
+}
+
+/*
+ * Vector numbers are per CPU: vCPU 1's EOI of its own edge 0x4e (an MSI)
+ * must not clear the remote IRR vCPU 0's level 0x4e holds.
+ */
+TEST_F(io, eoi_of_same_vector_on_another_vcpu)
+{
+	struct virq_msi m = { .address_lo = 0xfee01000, .data = 0x4e };
+
+	set_rte(self->chip, 14, fixed(0x4e, 0, LEVEL));
+	EXPECT_EQ(1, virq_line(self->chip, 14, 1));
+	ASSERT_EQ(1, ioctl(self->chip, VIRQ_SIGNAL_MSI, &m));
+	EXPECT_EQ(0x4e, ioctl(self->cpu[1].vcpu, VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(0, eoi_listed(self->cpu[1].run, 0x4e));
+	EXPECT_EQ(0, ioctl(self->cpu[1].vcpu, VIRQ_VCPU_EOI, 0x4e));
+	EXPECT_EQ(REMOTE_IRR, rte(self->chip, 14) & REMOTE_IRR);
+	/* vCPU 0's own EOI does it. */
+	EXPECT_EQ(0x4e, ioctl(self->cpu[0].vcpu, VIRQ_VCPU_ACK, 0));
+	virq_line(self->chip, 14, 0);
+	EXPECT_EQ(0, ioctl(self->cpu[0].vcpu, VIRQ_VCPU_EOI, 0x4e));
+	EXPECT_EQ(0, rte(self->chip, 14) & REMOTE_IRR);
 }
 
 TEST_F(io, two_lines_in_priority_order)
@@ -516,29 +593,29 @@ TEST_F(io, eoi_register)
 
 /*
  * A guest that EOIs a line stuck high: 12,000 deliveries complete (the
- * guest makes progress), the throttle held the line once for about 10 ms
- * (delivery status showed it), and the VMM's other ioctls keep working.
+ * guest makes progress), the throttle held exactly the re-delivery after
+ * the 10,000th (the gap between deliveries 10,000 and 10,001 is at least
+ * 10 ms, and delivery status showed it pending), and the VMM's other
+ * ioctls keep working meanwhile.
  */
 struct storm {
-	uint64_t last, max_gap;
+	uint64_t t[10002];
 	atomic_int delivs_seen;
 };
 
 static void storm_handler(struct cpu *c, int v, int nth)
 {
 	struct storm *s = c->ctx;
-	uint64_t t = now_ns();
 
-	if (s->last && t - s->last > s->max_gap)
-		s->max_gap = t - s->last;
-	s->last = t;
+	if (nth < 10002)
+		s->t[nth] = now_ns();
 	guest_eoi(c, v);
 }
 
 TEST_F_TIMEOUT(io, eoi_storm_makes_progress, 300)
 {
-	struct storm s = { 0 };
-	uint64_t t0;
+	static struct storm s;
+	uint64_t t0, gap;
 
 	set_rte(self->chip, 19, fixed(0x63, 0, LEVEL));
 	cpu_start(&self->cpu[0], storm_handler, &s);
@@ -553,10 +630,12 @@ TEST_F_TIMEOUT(io, eoi_storm_makes_progress, 300)
 	virq_line(self->chip, 19, 0);
 	cpu_stop(&self->cpu[0]);
 	EXPECT_LE(12000, atomic_load(&self->cpu[0].n));
-	EXPECT_LE(10000000ULL, s.max_gap);
-	TH_LOG("%d deliveries, longest gap %llu us, delivery status seen %d times",
-	       atomic_load(&self->cpu[0].n),
-	       (unsigned long long)s.max_gap / 1000,
+	/* Calls 0-9,999: the raise and 9,999 re-deliveries; then held. */
+	gap = s.t[10000] - s.t[9999];
+	EXPECT_LE(10000000ULL, gap);
+	EXPECT_LT(0, atomic_load(&s.delivs_seen));
+	TH_LOG("%d deliveries, held %llu us after the 10,000th, delivery status seen %d times",
+	       atomic_load(&self->cpu[0].n), (unsigned long long)gap / 1000,
 	       atomic_load(&s.delivs_seen));
 }
 
@@ -596,6 +675,7 @@ static int get_ioapic(int chip, unsigned int n, struct virq_irqchip *ic)
 
 TEST_F(io, save_restore_and_relocate)
 {
+	struct virq_lapic_state la;
 	struct virq_irqchip a, b;
 	int chip2, v2;
 	uint32_t v;
@@ -610,17 +690,25 @@ TEST_F(io, save_restore_and_relocate)
 	EXPECT_EQ((1 << 10) | (1 << 11), a.chip.ioapic.irr);
 	EXPECT_EQ(REMOTE_IRR, a.chip.ioapic.redirtbl[10] & REMOTE_IRR);
 
+	/* vCPU 0's side: the pending vector and the EOI it owes. */
+	ASSERT_EQ(0, ioctl(self->cpu[0].vcpu, VIRQ_GET_LAPIC, &la));
+	/* IRR word 2 (0x220) and TMR word 2 (0x1a0) hold vector 0x4a. */
+	EXPECT_EQ(1, (*(uint32_t *)&la.regs[0x220] >> (0x4a - 64)) & 1);
+	EXPECT_EQ(1, (*(uint32_t *)&la.regs[0x1a0] >> (0x4a - 64)) & 1);
+
 	chip2 = ioapic_chip(self->dev, 1, 0);
 	ASSERT_LE(0, chip2);
 	v2 = ioctl(chip2, VIRQ_CREATE_VCPU, 0);
 	ASSERT_LE(0, v2);
+	ASSERT_EQ(0, ioctl(v2, VIRQ_SET_LAPIC, &la));
 	a.chip.ioapic.base_address = 0xfec10000;	/* relocated */
 	ASSERT_EQ(0, ioctl(chip2, VIRQ_SET_IRQCHIP, &a));
 	ASSERT_EQ(0, get_ioapic(chip2, 0, &b));
 	EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)));
 	EXPECT_EQ(ENOENT, mmio(chip2, BASE, 4, 0, &v));
 	EXPECT_EQ(0x170020, reg_at(chip2, 0xfec10000, 1));
-	/* The in-service pin 10 re-delivers at its EOI; unmasking 11 sends. */
+	/* The restored vector is taken and EOI'd: pin 10 re-delivers. */
+	EXPECT_EQ(0x4a, ioctl(v2, VIRQ_VCPU_ACK, 0));
 	EXPECT_EQ(0, ioctl(v2, VIRQ_VCPU_EOI, 0x4a));
 	EXPECT_EQ(0x4a, ioctl(v2, VIRQ_VCPU_ACK, 0));
 	set_reg_at(chip2, 0xfec10000, 0x10 + 22, 0x4b | LEVEL);
@@ -655,7 +743,6 @@ TEST_F(io, bad_state_changes_nothing)
 	REJECT(bad.chip.ioapic.version = 0x11);
 	REJECT(bad.chip.ioapic.line_level = 1U << 24);
 	REJECT(bad.chip.ioapic.eoi_count[10] = 10000);
-	REJECT(bad.chip.ioapic.rtc_dest[1] = 1);
 	REJECT(bad.chip.dummy[sizeof(struct virq_ioapic_state)] = 1);
 	REJECT(bad.pad = 1);
 	REJECT(bad.chip_id = VIRQ_IRQCHIP_STATE_IOAPIC(1));
@@ -664,6 +751,121 @@ TEST_F(io, bad_state_changes_nothing)
 	EXPECT_EQ(0x4a, ioctl(self->cpu[0].vcpu, VIRQ_VCPU_ACK, 0));
 	EXPECT_EQ(0, ioctl(self->cpu[0].vcpu, VIRQ_VCPU_EOI, 0x4a));
 	EXPECT_EQ(0x4a, ioctl(self->cpu[0].vcpu, VIRQ_VCPU_ACK, 0));
+}
+
+/* Two IOAPICs cannot be moved onto one address. */
+TEST(relocation_overlap_refused)
+{
+	struct virq_irqchip a;
+	int dev = virq_open(), chip;
+
+	ASSERT_LE(0, dev);
+	chip = ioapic_chip(dev, 2, 0);
+	ASSERT_LE(0, chip);
+	ASSERT_EQ(0, get_ioapic(chip, 1, &a));
+	a.chip.ioapic.base_address = BASE;		/* IOAPIC 0's */
+	EXPECT_EQ(-1, ioctl(chip, VIRQ_SET_IRQCHIP, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a.chip.ioapic.base_address = BASE + 0x80;	/* inside it, misaligned */
+	EXPECT_EQ(-1, ioctl(chip, VIRQ_SET_IRQCHIP, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a.chip.ioapic.base_address = 0xfec20000;
+	EXPECT_EQ(0, ioctl(chip, VIRQ_SET_IRQCHIP, &a));
+	EXPECT_EQ(0x01000000, reg_at(chip, 0xfec20000, 0));
+	close(chip);
+	close(dev);
+}
+
+/* Closing a chip while the EOI-storm throttle's timer is armed. */
+TEST(close_with_storm_timer_armed)
+{
+	int dev = virq_open(), chip, vcpu, i, v;
+	uint8_t all = 0xff;
+
+	ASSERT_LE(0, dev);
+	chip = ioapic_chip(dev, 1, 0);
+	ASSERT_LE(0, chip);
+	vcpu = ioctl(chip, VIRQ_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu);
+	virq_pio_fd(chip, 0x21, 1, &all);
+	set_rte(chip, 19, fixed(0x63, 0, LEVEL));
+	virq_line(chip, 19, 1);
+	for (i = 0; i < 10000; i++) {
+		v = ioctl(vcpu, VIRQ_VCPU_ACK, 0);
+		if (v != 0x63)
+			break;
+		ioctl(vcpu, VIRQ_VCPU_EOI, v);
+	}
+	EXPECT_EQ(10000, i);
+	EXPECT_EQ(DELIVS, rte(chip, 19) & DELIVS);	/* the timer runs */
+	close(vcpu);
+	close(chip);		/* release cancels it (KASAN watches) */
+	usleep(20000);
+	close(dev);
+}
+
+/* KVM's logical levels (VIRQ_CHIP_LOGICAL_LEVELS): polarity ignored. */
+TEST(logical_levels)
+{
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC |
+			 VIRQ_CHIP_LOGICAL_LEVELS,
+		.nr_ioapics = 1, .max_vcpus = 1,
+	};
+	int dev = virq_open(), chip, vcpu;
+
+	ASSERT_LE(0, dev);
+	chip = ioctl(dev, VIRQ_CREATE_CHIP, &cfg);
+	ASSERT_LE(0, chip);
+	vcpu = ioctl(chip, VIRQ_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu);
+	/* Active low, line left at 0: not asserted with logical levels. */
+	set_rte(chip, 16, fixed(0x70, 0, LEVEL | ACTIVE_LOW));
+	EXPECT_EQ(-1, ioctl(vcpu, VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(1, virq_line(chip, 16, 1));		/* 1 = asserted */
+	EXPECT_EQ(0x70, ioctl(vcpu, VIRQ_VCPU_ACK, 0));
+	close(vcpu);
+	close(chip);
+	close(dev);
+}
+
+/* VIRQ_VCPU_RESET: pending vectors and owed EOIs are dropped. */
+TEST_F(io, vcpu_reset)
+{
+	set_rte(self->chip, 10, fixed(0x4a, 0, LEVEL));
+	virq_line(self->chip, 10, 1);
+	EXPECT_EQ(1, eoi_listed(self->cpu[0].run, 0x4a));
+	EXPECT_NE(0, virq_requests(self->cpu[0].run) & VIRQ_REQ_INTR);
+	EXPECT_EQ(-1, ioctl(self->cpu[0].vcpu, VIRQ_VCPU_RESET, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, ioctl(self->cpu[0].vcpu, VIRQ_VCPU_RESET, 0));
+	EXPECT_EQ(0, eoi_listed(self->cpu[0].run, 0x4a));
+	EXPECT_EQ(0, virq_requests(self->cpu[0].run) & VIRQ_REQ_INTR);
+	EXPECT_EQ(-1, ioctl(self->cpu[0].vcpu, VIRQ_VCPU_ACK, 0));
+	/* As on hardware, the pin stays in service until reprogrammed. */
+	EXPECT_EQ(REMOTE_IRR, rte(self->chip, 10) & REMOTE_IRR);
+}
+
+/* GET/SET_LAPIC without LAPICs: only IRR and TMR words, checked. */
+TEST_F(io, bus_state_checks)
+{
+	struct virq_lapic_state st;
+
+	memset(&st, 0, sizeof(st));
+	*(uint32_t *)&st.regs[0x220] = 1 << (0x45 - 64);
+	ASSERT_EQ(0, ioctl(self->cpu[1].vcpu, VIRQ_SET_LAPIC, &st));
+	EXPECT_EQ(0x45, ioctl(self->cpu[1].vcpu, VIRQ_VCPU_ACK, 0));
+	*(uint32_t *)&st.regs[0x80] = 0x10;		/* TPR: no LAPIC */
+	EXPECT_EQ(-1, ioctl(self->cpu[1].vcpu, VIRQ_SET_LAPIC, &st));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&st, 0, sizeof(st));
+	st.regs[0x200] = 0x01;				/* vector 0 */
+	EXPECT_EQ(-1, ioctl(self->cpu[1].vcpu, VIRQ_SET_LAPIC, &st));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&st, 0, sizeof(st));
+	st.flags = 0x8;
+	EXPECT_EQ(-1, ioctl(self->cpu[1].vcpu, VIRQ_SET_LAPIC, &st));
+	EXPECT_EQ(EINVAL, errno);
 }
 
 /* Several IOAPICs: each at its default address, serving its GSIs. */

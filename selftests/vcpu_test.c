@@ -493,19 +493,33 @@ static void sleep_through_signals(long ns)
 		;
 }
 
-/* The program a registered thread execs: it counts SIGUSR1 for a while. */
+/*
+ * Wait until the parent says it has kicked (a byte on @fd), whatever
+ * signals arrive meanwhile; then a little longer for their handlers.
+ */
+static void wait_for_parent(int fd)
+{
+	char c;
+
+	while (read(fd, &c, 1) < 0 && errno == EINTR)
+		;
+	sleep_through_signals(20000000);
+}
+
+/* The program a registered thread execs: it counts SIGUSR1 meanwhile. */
 static void __attribute__((constructor)) exec_helper(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = count_usr1 };
-	int fd;
+	int wfd, rfd;
 
-	if (argc < 3 || strcmp(argv[1], EXEC_HELPER))
+	if (argc < 4 || strcmp(argv[1], EXEC_HELPER))
 		return;
-	fd = atoi(argv[2]);
+	wfd = atoi(argv[2]);
+	rfd = atoi(argv[3]);
 	sigaction(SIGUSR1, &sa, NULL);
-	if (write(fd, "r", 1) != 1)
+	if (write(wfd, "r", 1) != 1)
 		_exit(100);
-	sleep_through_signals(300000000);	/* the parent kicks now */
+	wait_for_parent(rfd);	/* alive while the parent kicks */
 	_exit(usr1_count);
 }
 
@@ -516,36 +530,39 @@ static int registration_case(enum reg_case c, uint64_t *signals)
 	struct virq_vcpu_signal s = { .signo = SIGUSR1 };
 	struct sigaction sa = { .sa_handler = count_usr1 };
 	struct virq_vcpu_run *run;
-	int dev, chip, vcpu, p[2], status = -1;
-	char fdarg[16], ch;
+	int dev, chip, vcpu, p[2], q[2], status = -1;
+	char fdarg[16], fdarg2[16], ch;
 	pid_t pid;
 
 	dev = virq_open();
 	chip = virq_chip(dev, 1);
 	vcpu = ioctl(chip, VIRQ_CREATE_VCPU, 0);
 	run = virq_map_run(vcpu);
-	if (dev < 0 || chip < 0 || vcpu < 0 || !run || pipe(p))
+	if (dev < 0 || chip < 0 || vcpu < 0 || !run || pipe(p) || pipe(q))
 		return -1;
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
+		close(q[1]);
 		sigaction(SIGUSR1, &sa, NULL);
 		if (ioctl(vcpu, VIRQ_VCPU_SET_SIGNAL, &s))
 			_exit(101);
 		if (c == REG_EXEC) {
 			snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+			snprintf(fdarg2, sizeof(fdarg2), "%d", q[0]);
 			execl("/proc/self/exe", "vcpu_test", EXEC_HELPER, fdarg,
-			      (char *)NULL);
+			      fdarg2, (char *)NULL);
 			_exit(102);
 		}
 		if (c == REG_SETUID && setresuid(65534, 65534, 65534))
 			_exit(103);
 		if (write(p[1], "r", 1) != 1)
 			_exit(104);
-		sleep_through_signals(300000000);
+		wait_for_parent(q[0]);
 		_exit(usr1_count);
 	}
 	close(p[1]);
+	close(q[0]);
 	if (read(p[0], &ch, 1) == 1) {
 		__atomic_store_n(&run->mode, VIRQ_MODE_IN_GUEST,
 				 __ATOMIC_SEQ_CST);
@@ -555,10 +572,14 @@ static int registration_case(enum reg_case c, uint64_t *signals)
 				 __ATOMIC_SEQ_CST);
 		ioctl(vcpu, VIRQ_VCPU_KICK, 0);
 	}
+	/* The child is alive (and still the same program) until now. */
+	if (write(q[1], "k", 1) != 1)
+		return -1;
 	waitpid(pid, &status, 0);
 	*signals = run->signals;
 	munmap(run, 4096);
 	close(p[0]);
+	close(q[1]);
 	close(vcpu);
 	close(chip);
 	close(dev);

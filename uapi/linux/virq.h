@@ -53,6 +53,8 @@
 #define VIRQ_CHIP_IOAPIC	0x2	/* nr_ioapics IOAPICs */
 #define VIRQ_CHIP_LAPIC		0x4	/* a local APIC per vCPU */
 #define VIRQ_CHIP_32BIT_IDS	0x8	/* MSI address_hi carries dest 31:8 */
+/* IRQ_LINE levels are logical (1 = asserted), as KVM's: see ioapic.rst */
+#define VIRQ_CHIP_LOGICAL_LEVELS 0x10
 
 /* Argument of VIRQ_CREATE_CHIP. */
 struct virq_chip_config {
@@ -223,10 +225,13 @@ struct virq_ioapic_state {
 	__u32 version;		/* 0x11 or 0x20: must be the chip's */
 	__u32 line_level;	/* electrical level of each pin */
 	__u32 eoi_deferred;	/* re-deliveries the EOI-storm throttle holds */
-	__u8 delivered_vector[VIRQ_IOAPIC_NUM_PINS]; /* while remote IRR */
+	/*
+	 * The vector remote IRR waits for; for IOAPIC 0 pin 8 also the RTC
+	 * tick's vector whose EOIs are counted (the vCPUs' debts are in
+	 * their GET_LAPIC state, VIRQ_LAPIC_STATE_RTC_OWED).
+	 */
+	__u8 delivered_vector[VIRQ_IOAPIC_NUM_PINS];
 	__u16 eoi_count[VIRQ_IOAPIC_NUM_PINS]; /* successive asserted EOIs */
-	/* IOAPIC 0: the vCPU indexes that owe the RTC interrupt's EOI */
-	__u64 rtc_dest[VIRQ_MAX_VCPUS / 64];
 };
 
 /* Redirection table entry bits (82093AA). */
@@ -316,8 +321,9 @@ struct virq_vcpu_run {
 	__u32 irr_max;
 	/*
 	 * Chips without LAPICs, written by the kernel: the vectors whose EOI
-	 * the VMM's own LAPIC must report with VIRQ_VCPU_EOI (level-triggered
-	 * IOAPIC entries, and the RTC's while its EOIs are tracked).
+	 * this vCPU's LAPIC (the VMM's) must report with VIRQ_VCPU_EOI: the
+	 * level-triggered vectors it accepted and has not EOI'd, and the
+	 * RTC's tick while it owes that EOI. Set before INTR.
 	 */
 	__u64 eoi_exit[4];
 };
@@ -371,11 +377,15 @@ struct virq_lapic_state {
 	__u64 apic_base;	/* IA32_APIC_BASE */
 	__u64 tsc_deadline;	/* IA32_TSC_DEADLINE, 0 when disarmed */
 	__u32 flags;		/* VIRQ_LAPIC_STATE_* */
-	__u32 lint_level;	/* bit 0: LINT0 high, bit 1: LINT1 high */
-	__u64 reserved[5];	/* must be 0 */
+	__u32 lint_level;	/* bit 0: LINT0 high, bit 1: LINT1 high (VMM) */
+	__u32 esr_pending;	/* errors since the last ESR write */
+	__u32 pad;		/* must be 0 */
+	__u64 reserved[4];	/* must be 0 */
 };
 
 #define VIRQ_LAPIC_STATE_WAIT_SIPI	0x1	/* in wait-for-SIPI */
+#define VIRQ_LAPIC_STATE_EXTINT		0x2	/* an ExtINT message waits */
+#define VIRQ_LAPIC_STATE_RTC_OWED	0x4	/* owes the RTC tick's EOI */
 
 /* ioctls on a vCPU fd */
 #define VIRQ_VCPU_SET_SIGNAL	_IOW(VIRQIO, 0xa0, struct virq_vcpu_signal)
@@ -388,5 +398,6 @@ struct virq_lapic_state {
 #define VIRQ_VCPU_NMI		_IO(VIRQIO, 0xa7)
 #define VIRQ_VCPU_LINT		_IOW(VIRQIO, 0xa8, struct virq_lint)
 #define VIRQ_VCPU_SET_CLOCK	_IOW(VIRQIO, 0xa9, struct virq_vcpu_clock)
+#define VIRQ_VCPU_RESET		_IO(VIRQIO, 0xaa)	/* arg: 0 */
 
 #endif /* _UAPI_LINUX_VIRQ_H */

@@ -1,0 +1,849 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the local APIC (lapic.c) and the APIC bus (bus.c) on a chip
+ * without fds. Registers are reached the way a guest reaches them (xAPIC
+ * MMIO, x2APIC MSRs through virq_lapic_io()), interrupts are taken with
+ * the vCPU's acknowledge. One case per register or rule; the destination
+ * map is cross-checked against the architectural match for random IDs,
+ * logical IDs, models and destinations.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/random.h>
+
+#include "virq.h"
+
+#define APIC_MMIO	0xfee00000ULL
+
+#define NCPU		4
+
+struct rig {
+	struct virq_chip *chip;
+	struct virq_vcpu *cpu[NCPU];
+};
+
+static void rig_init_ids(struct kunit *test, struct rig *r, const u32 *ids,
+			 unsigned int n, u32 flags)
+{
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC |
+			 flags,
+		.nr_ioapics = 1, .max_vcpus = 64,
+	};
+	unsigned int i;
+
+	r->chip = virq_chip_alloc(&cfg);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r->chip));
+	for (i = 0; i < n; i++) {
+		r->cpu[i] = virq_vcpu_add(r->chip, ids ? ids[i] : i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(r->cpu[i]));
+	}
+}
+
+static void rig_init(struct kunit *test, struct rig *r)
+{
+	rig_init_ids(test, r, NULL, NCPU, 0);
+}
+
+static void rig_exit(struct rig *r)
+{
+	virq_chip_put(r->chip);
+}
+
+static int io(struct virq_vcpu *v, u32 space, u64 addr, u32 len, bool write,
+	      u64 *data, u8 *fault)
+{
+	struct virq_io x = { .space = space, .addr = addr, .len = len,
+			     .write = write, .data = write ? *data : 0 };
+	int ret = virq_lapic_io(v, &x);
+
+	if (!write)
+		*data = x.data;
+	if (fault)
+		*fault = x.fault;
+	return ret;
+}
+
+static u32 rd(struct virq_vcpu *v, u32 off)
+{
+	u64 d = 0xdead;
+
+	io(v, VIRQ_IO_MMIO, APIC_MMIO + off, 4, false, &d, NULL);
+	return d;
+}
+
+static void wr(struct virq_vcpu *v, u32 off, u32 val)
+{
+	u64 d = val;
+
+	io(v, VIRQ_IO_MMIO, APIC_MMIO + off, 4, true, &d, NULL);
+}
+
+/* An MSR access; returns the fault (VIRQ_IO_FAULT_*). */
+static u8 msr(struct virq_vcpu *v, u32 idx, bool write, u64 *val)
+{
+	u8 fault = 0xee;
+
+	io(v, VIRQ_IO_MSR, idx, 8, write, val, &fault);
+	return fault;
+}
+
+static u64 g_rdmsr(struct virq_vcpu *v, u32 idx)
+{
+	u64 val = 0;
+
+	msr(v, idx, false, &val);
+	return val;
+}
+
+static u8 g_wrmsr(struct virq_vcpu *v, u32 idx, u64 val)
+{
+	return msr(v, idx, true, &val);
+}
+
+static void enable(struct virq_vcpu *v)
+{
+	wr(v, 0xf0, 0x1ff);		/* SVR: enabled, spurious 0xff */
+}
+
+static u32 reqs(struct virq_vcpu *v)
+{
+	return READ_ONCE(v->run->requests);
+}
+
+static int fixed_msg(struct rig *r, u32 dest, bool logical, u8 vector,
+		     u8 dm)
+{
+	struct virq_irq_msg m = { .dest = dest, .dest_logical = logical,
+				  .vector = vector, .delivery_mode = dm,
+				  .level_assert = true };
+	struct virq_kicks k;
+	int ret;
+
+	virq_kicks_init(&k);
+	ret = virq_deliver_msg(r->chip, &m, &k, NULL);
+	virq_kicks_flush(r->chip, &k);
+	return ret;
+}
+
+static bool irr_has(struct virq_vcpu *v, u8 vec)
+{
+	return rd(v, 0x200 + (vec / 32) * 16) & BIT(vec % 32);
+}
+
+static u64 g_rdmsr(struct virq_vcpu *v, u32 idx);
+
+/* The same through the x2APIC MSRs. */
+static bool irr_has_x2(struct virq_vcpu *v, u8 vec)
+{
+	return g_rdmsr(v, 0x820 + vec / 32) & BIT(vec % 32);
+}
+
+static void lapic_reset_state(struct kunit *test)
+{
+	struct rig r;
+
+	rig_init(test, &r);
+	KUNIT_EXPECT_EQ(test, 0x01050014, rd(r.cpu[0], 0x30));
+	KUNIT_EXPECT_EQ(test, 0xff, rd(r.cpu[0], 0xf0));
+	KUNIT_EXPECT_EQ(test, 0xffffffff, rd(r.cpu[0], 0xe0));
+	KUNIT_EXPECT_EQ(test, 0, rd(r.cpu[0], 0xd0));
+	KUNIT_EXPECT_EQ(test, 0x00000000, rd(r.cpu[0], 0x20));
+	KUNIT_EXPECT_EQ(test, 0x02000000, rd(r.cpu[2], 0x20));
+	/* The BSP in virtual wire mode; APs with everything masked. */
+	KUNIT_EXPECT_EQ(test, 0x700, rd(r.cpu[0], 0x350));
+	KUNIT_EXPECT_EQ(test, 0x10000, rd(r.cpu[1], 0x350));
+	KUNIT_EXPECT_EQ(test, 0x10000, rd(r.cpu[0], 0x320));
+	KUNIT_EXPECT_EQ(test, 0xfee00900ULL, g_rdmsr(r.cpu[0], 0x1b));
+	KUNIT_EXPECT_EQ(test, 0xfee00800ULL, g_rdmsr(r.cpu[1], 0x1b));
+	rig_exit(&r);
+}
+
+/* Software-disabled: fixed interrupts dropped, NMI and INIT taken. */
+static void lapic_software_disabled(struct kunit *test)
+{
+	struct rig r;
+
+	rig_init(test, &r);
+	KUNIT_EXPECT_EQ(test, -1, fixed_msg(&r, 1, false, 0x40, VIRQ_DM_FIXED));
+	KUNIT_EXPECT_FALSE(test, irr_has(r.cpu[1], 0x40));
+	KUNIT_EXPECT_EQ(test, 1, fixed_msg(&r, 1, false, 0, VIRQ_DM_NMI));
+	KUNIT_EXPECT_TRUE(test, reqs(r.cpu[1]) & VIRQ_REQ_NMI);
+	/* LVT masks cannot be cleared while software-disabled. */
+	wr(r.cpu[1], 0x370, 0x33);
+	KUNIT_EXPECT_EQ(test, 0x10033, rd(r.cpu[1], 0x370));
+	enable(r.cpu[1]);
+	KUNIT_EXPECT_EQ(test, 1, fixed_msg(&r, 1, false, 0x40, VIRQ_DM_FIXED));
+	KUNIT_EXPECT_TRUE(test, irr_has(r.cpu[1], 0x40));
+	/* Disabling again masks every LVT. */
+	wr(r.cpu[1], 0x370, 0x33);
+	wr(r.cpu[1], 0xf0, 0xff);
+	KUNIT_EXPECT_EQ(test, 0x10033, rd(r.cpu[1], 0x370));
+	rig_exit(&r);
+}
+
+/* IRR -> ISR by priority class; PPR blocks lower classes until EOI. */
+static void lapic_ack_ppr_eoi(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+
+	rig_init(test, &r);
+	v = r.cpu[1];
+	enable(v);
+	fixed_msg(&r, 1, false, 0x41, VIRQ_DM_FIXED);
+	fixed_msg(&r, 1, false, 0x52, VIRQ_DM_FIXED);
+	fixed_msg(&r, 1, false, 0x53, VIRQ_DM_FIXED);
+	KUNIT_EXPECT_EQ(test, 0x53, READ_ONCE(v->run->irr_max));
+	KUNIT_EXPECT_EQ(test, 0x53, virq_vcpu_ack(v));
+	KUNIT_EXPECT_EQ(test, 0x50, rd(v, 0xa0));	/* PPR */
+	KUNIT_EXPECT_EQ(test, BIT(0x53 - 0x40), rd(v, 0x120));	/* ISR */
+	/* 0x52 is of the same class: blocked; 0x41 too. */
+	KUNIT_EXPECT_FALSE(test, reqs(v) & VIRQ_REQ_INTR);
+	KUNIT_EXPECT_EQ(test, -EAGAIN, virq_vcpu_ack(v));
+	KUNIT_EXPECT_EQ(test, 0, READ_ONCE(v->run->irr_max));
+	/* A higher class nests. */
+	fixed_msg(&r, 1, false, 0x61, VIRQ_DM_FIXED);
+	KUNIT_EXPECT_TRUE(test, reqs(v) & VIRQ_REQ_INTR);
+	KUNIT_EXPECT_EQ(test, 0x61, virq_vcpu_ack(v));
+	wr(v, 0xb0, 0);			/* EOI: the highest ISR, 0x61 */
+	KUNIT_EXPECT_EQ(test, 0x50, rd(v, 0xa0));
+	wr(v, 0xb0, 0);			/* EOI 0x53 */
+	KUNIT_EXPECT_EQ(test, 0, rd(v, 0xa0));
+	KUNIT_EXPECT_EQ(test, 0x52, virq_vcpu_ack(v));
+	wr(v, 0xb0, 0);
+	KUNIT_EXPECT_EQ(test, 0x41, virq_vcpu_ack(v));
+	wr(v, 0xb0, 0);
+	KUNIT_EXPECT_EQ(test, -EAGAIN, virq_vcpu_ack(v));
+	rig_exit(&r);
+}
+
+/* TPR: in the run page, written by the guest (MMIO) or the VMM. */
+static void lapic_tpr(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+
+	rig_init(test, &r);
+	v = r.cpu[0];
+	enable(v);
+	wr(v, 0x80, 0x60);
+	KUNIT_EXPECT_EQ(test, 0x60, READ_ONCE(v->run->tpr));
+	KUNIT_EXPECT_EQ(test, 0x60, rd(v, 0xa0));
+	fixed_msg(&r, 0, false, 0x55, VIRQ_DM_FIXED);
+	KUNIT_EXPECT_FALSE(test, reqs(v) & VIRQ_REQ_INTR);
+	KUNIT_EXPECT_EQ(test, -EAGAIN, virq_vcpu_ack(v));
+	KUNIT_EXPECT_EQ(test, 0x55, READ_ONCE(v->run->irr_max));
+	wr(v, 0x80, 0x40);		/* the guest lowers TPR */
+	KUNIT_EXPECT_TRUE(test, reqs(v) & VIRQ_REQ_INTR);
+	KUNIT_EXPECT_EQ(test, 0x55, virq_vcpu_ack(v));
+	wr(v, 0xb0, 0);
+	/* The VMM's store (CR8 << 4) is read at the acknowledge. */
+	WRITE_ONCE(v->run->tpr, 0x70);
+	fixed_msg(&r, 0, false, 0x66, VIRQ_DM_FIXED);
+	KUNIT_EXPECT_EQ(test, -EAGAIN, virq_vcpu_ack(v));
+	WRITE_ONCE(v->run->tpr, 0x50);
+	KUNIT_EXPECT_EQ(test, 0x66, virq_vcpu_ack(v));
+	KUNIT_EXPECT_EQ(test, 0x50, rd(v, 0x80));
+	rig_exit(&r);
+}
+
+/* Level vectors: TMR set, EOI broadcast to the IOAPIC unless suppressed. */
+static void lapic_eoi_broadcast(struct kunit *test)
+{
+	struct virq_ioapic *ioa;
+	struct virq_vcpu *v;
+	struct rig r;
+	u32 val;
+
+	rig_init(test, &r);
+	v = r.cpu[0];
+	ioa = r.chip->ioapic[0];
+	enable(v);
+	val = 0x10 + 2 * 16;
+	virq_ioapic_mmio(ioa, 0xfec00000, 4, true, &val);
+	val = 0x8071;			/* level, vector 0x71, APIC 0 */
+	virq_ioapic_mmio(ioa, 0xfec00010, 4, true, &val);
+	virq_irq_line(r.chip, 16, 1, true);
+	KUNIT_EXPECT_EQ(test, 0x71, virq_vcpu_ack(v));
+	KUNIT_EXPECT_TRUE(test, rd(v, 0x180 + 3 * 16) & BIT(0x71 - 0x60));
+	virq_irq_line(r.chip, 16, 0, true);
+	wr(v, 0xb0, 0);
+	virq_ioapic_mmio(ioa, 0xfec00010, 4, false, &val);
+	KUNIT_EXPECT_FALSE(test, val & VIRQ_IOAPIC_RTE_REMOTE_IRR);
+	/* Suppressed broadcast (SVR bit 12): the IOAPIC's EOI register. */
+	wr(v, 0xf0, 0x11ff);
+	virq_irq_line(r.chip, 16, 1, true);
+	KUNIT_EXPECT_EQ(test, 0x71, virq_vcpu_ack(v));
+	virq_irq_line(r.chip, 16, 0, true);
+	wr(v, 0xb0, 0);
+	virq_ioapic_mmio(ioa, 0xfec00010, 4, false, &val);
+	KUNIT_EXPECT_TRUE(test, val & VIRQ_IOAPIC_RTE_REMOTE_IRR);
+	val = 0x71;
+	virq_ioapic_mmio(ioa, 0xfec00040, 4, true, &val);
+	virq_ioapic_mmio(ioa, 0xfec00010, 4, false, &val);
+	KUNIT_EXPECT_FALSE(test, val & VIRQ_IOAPIC_RTE_REMOTE_IRR);
+	rig_exit(&r);
+}
+
+static void send_ipi(struct virq_vcpu *from, u32 dest, u32 lo)
+{
+	wr(from, 0x310, dest << 24);
+	wr(from, 0x300, lo);
+}
+
+static void lapic_ipi_physical_and_shorthands(struct kunit *test)
+{
+	struct rig r;
+	int i;
+
+	rig_init(test, &r);
+	for (i = 0; i < NCPU; i++)
+		enable(r.cpu[i]);
+	send_ipi(r.cpu[0], 2, 0x61);
+	KUNIT_EXPECT_TRUE(test, irr_has(r.cpu[2], 0x61));
+	KUNIT_EXPECT_FALSE(test, irr_has(r.cpu[1], 0x61));
+	KUNIT_EXPECT_EQ(test, 0, rd(r.cpu[0], 0x300) & BIT(12)); /* idle */
+	send_ipi(r.cpu[1], 0, 0x62 | (1 << 18));	/* self */
+	KUNIT_EXPECT_TRUE(test, irr_has(r.cpu[1], 0x62));
+	KUNIT_EXPECT_FALSE(test, irr_has(r.cpu[0], 0x62));
+	send_ipi(r.cpu[1], 0, 0x63 | (2 << 18));	/* all incl. self */
+	for (i = 0; i < NCPU; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, irr_has(r.cpu[i], 0x63), "cpu %d", i);
+	send_ipi(r.cpu[1], 0, 0x64 | (3 << 18));	/* all but self */
+	for (i = 0; i < NCPU; i++)
+		KUNIT_EXPECT_EQ_MSG(test, i != 1, irr_has(r.cpu[i], 0x64),
+				    "cpu %d", i);
+	send_ipi(r.cpu[3], 0xff, 0x65);			/* broadcast ID */
+	for (i = 0; i < NCPU; i++)
+		KUNIT_EXPECT_TRUE(test, irr_has(r.cpu[i], 0x65));
+	/* NMI by IPI. */
+	send_ipi(r.cpu[0], 3, 0x400);
+	KUNIT_EXPECT_TRUE(test, reqs(r.cpu[3]) & VIRQ_REQ_NMI);
+	rig_exit(&r);
+}
+
+/* Flat and cluster logical destinations, one and several targets. */
+static void lapic_ipi_logical(struct kunit *test)
+{
+	struct rig r;
+	int i;
+
+	rig_init(test, &r);
+	for (i = 0; i < NCPU; i++) {
+		enable(r.cpu[i]);
+		wr(r.cpu[i], 0xd0, BIT(24 + i));	/* flat: bit i */
+	}
+	send_ipi(r.cpu[0], 0x06, 0x871);		/* logical 1 and 2 */
+	for (i = 0; i < NCPU; i++)
+		KUNIT_EXPECT_EQ_MSG(test, i == 1 || i == 2,
+				    irr_has(r.cpu[i], 0x71), "cpu %d", i);
+	/* Cluster model: clusters 1 and 2, two members each. */
+	for (i = 0; i < NCPU; i++) {
+		wr(r.cpu[i], 0xe0, 0x0fffffff);
+		wr(r.cpu[i], 0xd0, ((0x10 << (i / 2)) | BIT(i % 2)) << 24);
+	}
+	send_ipi(r.cpu[0], 0x23, 0x872);		/* cluster 2, both */
+	for (i = 0; i < NCPU; i++)
+		KUNIT_EXPECT_EQ_MSG(test, i >= 2, irr_has(r.cpu[i], 0x72),
+				    "cpu %d", i);
+	send_ipi(r.cpu[0], 0xf1, 0x873);		/* every cluster, bit 0 */
+	for (i = 0; i < NCPU; i++)
+		KUNIT_EXPECT_EQ_MSG(test, !(i & 1), irr_has(r.cpu[i], 0x73),
+				    "cpu %d", i);
+	rig_exit(&r);
+}
+
+/* Lowest priority: the lowest PPR wins; equals take turns. */
+static void lapic_lowest_priority(struct kunit *test)
+{
+	int got[NCPU] = { }, i, n;
+	struct rig r;
+
+	rig_init(test, &r);
+	for (i = 0; i < NCPU; i++) {
+		enable(r.cpu[i]);
+		wr(r.cpu[i], 0xd0, BIT(24 + i));
+	}
+	for (n = 0; n < 4 * NCPU; n++) {
+		KUNIT_EXPECT_EQ(test, 1,
+				fixed_msg(&r, 0x0f, true, 0x80, VIRQ_DM_LOWEST));
+		for (i = 0; i < NCPU; i++) {
+			if (virq_vcpu_ack(r.cpu[i]) == 0x80) {
+				got[i]++;
+				wr(r.cpu[i], 0xb0, 0);
+			}
+		}
+	}
+	for (i = 0; i < NCPU; i++)
+		KUNIT_EXPECT_EQ_MSG(test, 4, got[i], "cpu %d", i);
+	/* cpu 2 has the lowest TPR: it always wins. */
+	for (i = 0; i < NCPU; i++)
+		wr(r.cpu[i], 0x80, i == 2 ? 0x10 : 0x30);
+	for (n = 0; n < 4; n++) {
+		fixed_msg(&r, 0x0f, true, 0x81, VIRQ_DM_LOWEST);
+		KUNIT_EXPECT_TRUE(test, irr_has(r.cpu[2], 0x81));
+		KUNIT_EXPECT_EQ(test, 0x81, virq_vcpu_ack(r.cpu[2]));
+		wr(r.cpu[2], 0xb0, 0);
+	}
+	rig_exit(&r);
+}
+
+/* INIT resets the AP and makes it wait; one SIPI then starts it. */
+static void lapic_init_sipi(struct kunit *test)
+{
+	struct virq_vcpu *ap;
+	struct rig r;
+
+	rig_init(test, &r);
+	ap = r.cpu[1];
+	enable(r.cpu[0]);
+	enable(ap);
+	wr(ap, 0x80, 0x20);
+	send_ipi(r.cpu[0], 1, 0x4500);			/* INIT, assert */
+	KUNIT_EXPECT_TRUE(test, reqs(ap) & VIRQ_REQ_INIT);
+	KUNIT_EXPECT_EQ(test, 0xff, rd(ap, 0xf0));	/* reset */
+	KUNIT_EXPECT_EQ(test, 0, rd(ap, 0x80));
+	KUNIT_EXPECT_EQ(test, 0x01000000, rd(ap, 0x20));	/* ID kept */
+	send_ipi(r.cpu[0], 1, 0x8500);			/* INIT de-assert */
+	send_ipi(r.cpu[0], 1, 0x69a);			/* SIPI 0x9a */
+	KUNIT_EXPECT_TRUE(test, reqs(ap) & VIRQ_REQ_SIPI);
+	KUNIT_EXPECT_EQ(test, 0x9a, READ_ONCE(ap->run->sipi_vector));
+	atomic_andnot(VIRQ_REQ_SIPI, (atomic_t *)&ap->run->requests);
+	send_ipi(r.cpu[0], 1, 0x69b);			/* not waiting now */
+	KUNIT_EXPECT_FALSE(test, reqs(ap) & VIRQ_REQ_SIPI);
+	KUNIT_EXPECT_EQ(test, 0x9a, READ_ONCE(ap->run->sipi_vector));
+	rig_exit(&r);
+}
+
+/* IA32_APIC_BASE's state machine (SDM 11.12.5) and relocation. */
+static void lapic_apic_base(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+
+	rig_init(test, &r);
+	v = r.cpu[1];
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x1b, 0xfee00400));	/* EXTD, !EN */
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x1b, 0xfee00801));	/* reserved */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x1b, 0xfee00c00));	/* x2APIC */
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x1b, 0xfee00800));	/* -> xAPIC */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x1b, 0xfee00000));	/* disable */
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x1b, 0xfee00c00));	/* -> x2APIC */
+	/* Disabled: the page reads all ones, nothing is accepted. */
+	KUNIT_EXPECT_EQ(test, 0xffffffff, rd(v, 0x30));
+	KUNIT_EXPECT_EQ(test, -1, fixed_msg(&r, 1, false, 0, VIRQ_DM_NMI));
+	/* Relocated xAPIC: the new page answers, the old is not ours. */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x1b, 0xfed00800));
+	KUNIT_EXPECT_EQ(test, -ENOENT, io(v, VIRQ_IO_MMIO, APIC_MMIO + 0x30, 4,
+					  false, &(u64){ 0 }, NULL));
+	KUNIT_EXPECT_EQ(test, 0, io(v, VIRQ_IO_MMIO, 0xfed00030, 4, false,
+				    &(u64){ 0 }, NULL));
+	/* The BSP flag is the platform's: a guest cannot set it. */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x1b, 0xfed00900));
+	KUNIT_EXPECT_EQ(test, 0xfed00800ULL, g_rdmsr(v, 0x1b));
+	rig_exit(&r);
+}
+
+/* x2APIC: the MSRs, read-only and write-only rules, reserved ones. */
+static void lapic_x2apic_msrs(struct kunit *test)
+{
+	static const u32 ids[] = { 0, 0x25 };
+	struct virq_vcpu *v;
+	struct rig r;
+	u64 val;
+
+	rig_init_ids(test, &r, ids, 2, VIRQ_CHIP_32BIT_IDS);
+	v = r.cpu[1];
+	KUNIT_EXPECT_EQ(test, 1, msr(v, 0x802, false, &val));	/* xAPIC */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x1b, 0xfee00c00));
+	KUNIT_EXPECT_EQ(test, 0x25ULL, g_rdmsr(v, 0x802));
+	KUNIT_EXPECT_EQ(test, (2ULL << 16) | BIT(5), g_rdmsr(v, 0x80d));
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x802, 7));		/* ID: RO */
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x80d, 7));		/* LDR: RO */
+	KUNIT_EXPECT_EQ(test, 1, msr(v, 0x80b, false, &val));	/* EOI: WO */
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x80b, 1));		/* EOI != 0 */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x80b, 0));
+	KUNIT_EXPECT_EQ(test, 1, msr(v, 0x80e, false, &val));	/* no DFR */
+	KUNIT_EXPECT_EQ(test, 1, msr(v, 0x831, false, &val));	/* no ICR hi */
+	KUNIT_EXPECT_EQ(test, 1, msr(v, 0x804, false, &val));	/* reserved */
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x808, 0x100));	/* TPR bits */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x80f, 0x1ff));
+	/* The ICR is one 64-bit MSR; SELF IPI is x2APIC's own. */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x830, 0x0000002500000061ULL));
+	KUNIT_EXPECT_TRUE(test, irr_has_x2(v, 0x61));
+	KUNIT_EXPECT_EQ(test, 0x2500000061ULL, g_rdmsr(v, 0x830));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x83f, 0x62));
+	KUNIT_EXPECT_TRUE(test, irr_has_x2(v, 0x62));
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x83f, 0x162));
+	/* Above 0x8ff: not the LAPIC's (XSA-108). */
+	KUNIT_EXPECT_EQ(test, -ENOENT, io(v, VIRQ_IO_MSR, 0x900, 8, false,
+					  &val, NULL));
+	KUNIT_EXPECT_EQ(test, -EINVAL, io(v, VIRQ_IO_MSR, 0x802, 4, false,
+					  &val, NULL));
+	/* The page is not decoded in x2APIC mode. */
+	KUNIT_EXPECT_EQ(test, 0xffffffff, rd(v, 0x30));
+	rig_exit(&r);
+}
+
+/* Every offset and size of the page: a defined result, never past it. */
+static void lapic_page_every_offset(struct kunit *test)
+{
+	static const u32 lens[] = { 1, 2, 4, 8 };
+	struct rig r;
+	u32 off, l;
+	u64 d;
+
+	rig_init(test, &r);
+	enable(r.cpu[0]);
+	for (off = 0; off < 0x1000; off++) {
+		for (l = 0; l < ARRAY_SIZE(lens); l++) {
+			d = 0xabcd;
+			KUNIT_EXPECT_EQ(test, 0, io(r.cpu[0], VIRQ_IO_MMIO,
+						    APIC_MMIO + off, lens[l],
+						    false, &d, NULL));
+			if (off >= 0x400 || (off & 0xf) >= 4)
+				KUNIT_EXPECT_EQ(test, 0ULL, d);
+		}
+	}
+	/* Bytes of the version register. */
+	d = 0;
+	io(r.cpu[0], VIRQ_IO_MMIO, APIC_MMIO + 0x32, 1, false, &d, NULL);
+	KUNIT_EXPECT_EQ(test, 0x05ULL, d);
+	rig_exit(&r);
+}
+
+/* ESR: errors latch; a write makes them visible and starts afresh. */
+static void lapic_esr(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+
+	rig_init(test, &r);
+	v = r.cpu[0];
+	enable(v);
+	send_ipi(v, 1, 0x05);			/* illegal vector */
+	KUNIT_EXPECT_EQ(test, 0, rd(v, 0x280));
+	wr(v, 0x280, 0);
+	KUNIT_EXPECT_EQ(test, 0x20, rd(v, 0x280));
+	wr(v, 0x280, 0);
+	KUNIT_EXPECT_EQ(test, 0, rd(v, 0x280));
+	fixed_msg(&r, 0, false, 0x03, VIRQ_DM_FIXED);	/* received */
+	wr(v, 0x280, 0);
+	KUNIT_EXPECT_EQ(test, 0x40, rd(v, 0x280));
+	rig_exit(&r);
+}
+
+static void lapic_timer_oneshot(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+	u32 c1, c2;
+
+	rig_init(test, &r);
+	v = r.cpu[0];
+	enable(v);
+	wr(v, 0x3e0, 0xb);			/* divide by 1 */
+	wr(v, 0x320, 0xe0);			/* one-shot, vector 0xe0 */
+	wr(v, 0x380, 20000000);			/* 20 ms at 1 GHz */
+	c1 = rd(v, 0x390);
+	usleep_range(100, 200);
+	c2 = rd(v, 0x390);
+	KUNIT_EXPECT_GT(test, c1, 0U);
+	KUNIT_EXPECT_LE(test, c1, 20000000U);
+	KUNIT_EXPECT_LT(test, c2, c1);
+	KUNIT_EXPECT_FALSE(test, irr_has(v, 0xe0));	/* not early */
+	msleep(40);
+	KUNIT_EXPECT_TRUE(test, irr_has(v, 0xe0));
+	KUNIT_EXPECT_EQ(test, 0, rd(v, 0x390));		/* stopped at 0 */
+	KUNIT_EXPECT_EQ(test, 0xe0, virq_vcpu_ack(v));
+	wr(v, 0xb0, 0);
+	msleep(30);
+	KUNIT_EXPECT_FALSE(test, irr_has(v, 0xe0));	/* once */
+	rig_exit(&r);
+}
+
+static void lapic_timer_periodic_and_switch(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+	u64 n;
+
+	rig_init(test, &r);
+	v = r.cpu[0];
+	enable(v);
+	wr(v, 0x3e0, 0xb);
+	wr(v, 0x320, 0x300e1);			/* periodic, masked: counts */
+	wr(v, 0x380, 2000000);			/* 2 ms */
+	msleep(50);
+	n = v->apic->timer_fired;
+	KUNIT_EXPECT_GE(test, n, 5ULL);
+	KUNIT_EXPECT_FALSE(test, irr_has(v, 0xe1));	/* masked */
+	KUNIT_EXPECT_GT(test, rd(v, 0x390), 0U);	/* still counting */
+	/* To TSC-deadline mode: the countdown stops. */
+	wr(v, 0x320, 0x400e1);
+	KUNIT_EXPECT_EQ(test, 0, rd(v, 0x390));
+	KUNIT_EXPECT_EQ(test, 0, rd(v, 0x380));
+	n = v->apic->timer_fired;
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, n, v->apic->timer_fired);
+	rig_exit(&r);
+}
+
+static void lapic_timer_tsc_deadline(struct kunit *test)
+{
+	struct virq_vcpu_clock c = { .bus_hz = 1000000000,
+				     .tsc_hz = 2000000000 };
+	struct virq_vcpu *v;
+	struct rig r;
+	u64 now;
+
+	rig_init(test, &r);
+	v = r.cpu[0];
+	enable(v);
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_set_clock(v, &c));
+	KUNIT_EXPECT_EQ(test, 0ULL, g_rdmsr(v, 0x6e0));	/* not in the mode */
+	wr(v, 0x320, 0x400e2);
+	now = ktime_get_ns() * 2;			/* guest TSC */
+	g_wrmsr(v, 0x6e0, now + 2 * 20000000);		/* in 20 ms */
+	KUNIT_EXPECT_EQ(test, now + 40000000, g_rdmsr(v, 0x6e0));
+	KUNIT_EXPECT_FALSE(test, irr_has(v, 0xe2));
+	msleep(40);
+	KUNIT_EXPECT_TRUE(test, irr_has(v, 0xe2));
+	KUNIT_EXPECT_EQ(test, 0ULL, g_rdmsr(v, 0x6e0));	/* fired: 0 */
+	c.reserved[0] = 1;
+	KUNIT_EXPECT_EQ(test, -EINVAL, virq_lapic_set_clock(v, &c));
+	c.reserved[0] = 0;
+	c.bus_hz = 0;
+	KUNIT_EXPECT_EQ(test, -EINVAL, virq_lapic_set_clock(v, &c));
+	rig_exit(&r);
+}
+
+/* LINT: the PIC through the BSP's LINT0 (ExtINT); NMI on LINT1. */
+static void lapic_lint(struct kunit *test)
+{
+	struct virq_vcpu *bsp;
+	struct rig r;
+	u8 b;
+
+	rig_init(test, &r);
+	bsp = r.cpu[0];
+	b = 0x11; virq_pic_pio(r.chip->pic, 0x20, true, &b);
+	b = 0x30; virq_pic_pio(r.chip->pic, 0x21, true, &b);
+	b = 0x04; virq_pic_pio(r.chip->pic, 0x21, true, &b);
+	b = 0x01; virq_pic_pio(r.chip->pic, 0x21, true, &b);
+	virq_pic_set_irq(r.chip->pic, 0, 4, 1);
+	KUNIT_EXPECT_EQ(test, VIRQ_REQ_INTR | VIRQ_REQ_EXTINT,
+			reqs(bsp) & (VIRQ_REQ_INTR | VIRQ_REQ_EXTINT));
+	KUNIT_EXPECT_EQ(test, 0x34, virq_vcpu_ack(bsp));
+	/* LVT0 masked: the PIC no longer reaches the CPU. */
+	enable(bsp);
+	wr(bsp, 0x350, 0x10700);
+	b = 0x20; virq_pic_pio(r.chip->pic, 0x20, true, &b);
+	virq_pic_set_irq(r.chip->pic, 0, 5, 1);
+	KUNIT_EXPECT_FALSE(test, reqs(bsp) & VIRQ_REQ_INTR);
+	wr(bsp, 0x350, 0x700);
+	KUNIT_EXPECT_TRUE(test, reqs(bsp) & VIRQ_REQ_EXTINT);
+	/* LINT1 as NMI, driven by the VMM. */
+	wr(bsp, 0x360, 0x400);
+	KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_lint(bsp, 1, 1));
+	KUNIT_EXPECT_TRUE(test, reqs(bsp) & VIRQ_REQ_NMI);
+	KUNIT_EXPECT_EQ(test, -EINVAL, virq_lapic_set_lint(bsp, 2, 1));
+	rig_exit(&r);
+}
+
+static struct virq_lapic_state *new_state(struct kunit *test)
+{
+	struct virq_lapic_state *st = kunit_kzalloc(test, sizeof(*st),
+						    GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	return st;
+}
+
+static void lapic_state_roundtrip_and_checks(struct kunit *test)
+{
+	struct virq_lapic_state *a = new_state(test), *b = new_state(test);
+	struct virq_vcpu *v;
+	struct rig r;
+
+	rig_init(test, &r);
+	v = r.cpu[1];
+	enable(v);
+	wr(v, 0x80, 0x20);
+	wr(v, 0xd0, 0x04000000);
+	fixed_msg(&r, 1, false, 0x91, VIRQ_DM_FIXED);
+	fixed_msg(&r, 1, false, 0x81, VIRQ_DM_FIXED);
+	KUNIT_EXPECT_EQ(test, 0x91, virq_vcpu_ack(v));
+	wr(v, 0x320, 0x000e5);
+	wr(v, 0x380, 500000000);		/* 0.5 s at divide 2 */
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, a));
+	KUNIT_EXPECT_GT(test, *(u32 *)&a->regs[0x390], 0U);
+	rig_exit(&r);
+
+	rig_init(test, &r);
+	v = r.cpu[1];
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_set_state(v, a));
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, b));
+	/* The current count moved on; the rest is as saved. */
+	*(u32 *)&b->regs[0x390] = *(u32 *)&a->regs[0x390];
+	KUNIT_EXPECT_EQ(test, 0, memcmp(a, b, sizeof(*a)));
+	KUNIT_EXPECT_EQ(test, 0x20, rd(v, 0x80));
+	wr(v, 0xb0, 0);				/* 0x91 */
+	KUNIT_EXPECT_EQ(test, 0x81, virq_vcpu_ack(v));
+	/* Rejected: reserved bits, a foreign BSP flag, reserved fields. */
+	*b = *a;
+	*(u32 *)&b->regs[0x80] = 0x100;
+	KUNIT_EXPECT_EQ(test, -EINVAL, virq_lapic_set_state(v, b));
+	*b = *a;
+	b->apic_base |= 0x100;
+	KUNIT_EXPECT_EQ(test, -EINVAL, virq_lapic_set_state(v, b));
+	*b = *a;
+	b->reserved[3] = 1;
+	KUNIT_EXPECT_EQ(test, -EINVAL, virq_lapic_set_state(v, b));
+	*b = *a;
+	*(u32 *)&b->regs[0x34] = 1;		/* between registers */
+	KUNIT_EXPECT_EQ(test, -EINVAL, virq_lapic_set_state(v, b));
+	*b = *a;
+	b->apic_base |= 0x400;			/* x2APIC: ID must fit */
+	*(u32 *)&b->regs[0x20] = 7;
+	KUNIT_EXPECT_EQ(test, -EINVAL, virq_lapic_set_state(v, b));
+	KUNIT_EXPECT_EQ(test, 0x20, rd(v, 0x80));	/* unchanged */
+	rig_exit(&r);
+}
+
+/* A chip of 8 vCPUs with random IDs, logical IDs, models and modes. */
+static struct virq_chip *random_chip(struct kunit *test, unsigned int round,
+				     u32 *idv)
+{
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC |
+			 VIRQ_CHIP_32BIT_IDS,
+		.nr_ioapics = 1, .max_vcpus = 8,
+	};
+	bool x2 = round % 4 == 3, cluster = round % 4 == 2;
+	struct virq_chip *chip;
+	struct virq_vcpu *v;
+	unsigned int i;
+
+	chip = virq_chip_alloc(&cfg);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(chip));
+	for (i = 0; i < 8; i++) {
+		idv[i] = x2 ? (get_random_u32() % 64) * 8 + i : i;
+		v = virq_vcpu_add(chip, idv[i]);
+		if (IS_ERR(v)) {		/* a duplicate random ID */
+			idv[i] = 1000 + i;
+			v = virq_vcpu_add(chip, idv[i]);
+		}
+		KUNIT_ASSERT_FALSE(test, IS_ERR(v));
+		enable(v);
+		if (x2) {
+			g_wrmsr(v, 0x1b, 0xfee00c00);
+			continue;
+		}
+		if (cluster)
+			wr(v, 0xe0, 0x0fffffff);
+		wr(v, 0xd0, (get_random_u32() & 0xff) << 24);
+		if (get_random_u32() % 8 == 0)	/* shared xAPIC IDs too */
+			wr(v, 0x20, (get_random_u32() % 8) << 24);
+	}
+	return chip;
+}
+
+/* Send @m; each vCPU must have it exactly when the architecture says. */
+static void check_delivery(struct kunit *test, struct virq_chip *chip,
+			   const struct virq_irq_msg *m, const char *what)
+{
+	struct virq_apic_ids ids;
+	unsigned long flags;
+	struct virq_kicks k;
+	struct virq_vcpu *v;
+	unsigned int i;
+	bool want, got;
+
+	virq_kicks_init(&k);
+	virq_deliver_msg(chip, m, &k, NULL);
+	virq_kicks_flush(chip, &k);
+	for (i = 0; i < 8; i++) {
+		v = chip->vcpus[i];
+		spin_lock_irqsave(&v->irq_lock, flags);
+		virq_lapic_ids_locked(v, &ids);
+		want = virq_msg_matches(&ids, m);
+		got = __test_and_clear_bit(m->vector, v->irr);
+		virq_vcpu_update_intr(v);
+		spin_unlock_irqrestore(&v->irq_lock, flags);
+		KUNIT_EXPECT_EQ_MSG(test, want, got, "%s dest %#x %s cpu %u",
+				    what, m->dest,
+				    m->dest_logical ? "logical" : "physical", i);
+	}
+}
+
+/*
+ * The destination map against the architecture: random IDs, LDRs, DFR
+ * models and APIC modes; every destination must reach exactly the vCPUs
+ * virq_msg_matches() names, through the map and with the map stale.
+ */
+static void bus_map_matches_architecture(struct kunit *test)
+{
+	struct virq_irq_msg m = {
+		.vector = 0xa0, .delivery_mode = VIRQ_DM_FIXED,
+		.level_assert = true,
+	};
+	unsigned int round, n, stale;
+	struct virq_chip *chip;
+	u32 idv[8];
+	bool x2;
+
+	for (round = 0; round < 40; round++) {
+		x2 = round % 4 == 3;
+		chip = random_chip(test, round, idv);
+		for (stale = 0; stale < 2; stale++) {
+			if (stale)
+				atomic_inc(&chip->map_gen);
+			for (n = 0; n < 64; n++) {
+				m.dest_logical = n & 1;
+				m.dest_32 = x2;
+				if (!x2)
+					m.dest = get_random_u32() & 0xff;
+				else if (m.dest_logical)
+					m.dest = ((get_random_u32() % 64) << 16) |
+						 (get_random_u32() & 0xffff);
+				else
+					m.dest = idv[get_random_u32() % 8];
+				check_delivery(test, chip, &m,
+					       stale ? "stale map" : "map");
+			}
+		}
+		virq_chip_put(chip);
+	}
+}
+
+static struct kunit_case lapic_cases[] = {
+	KUNIT_CASE(lapic_reset_state),
+	KUNIT_CASE(lapic_software_disabled),
+	KUNIT_CASE(lapic_ack_ppr_eoi),
+	KUNIT_CASE(lapic_tpr),
+	KUNIT_CASE(lapic_eoi_broadcast),
+	KUNIT_CASE(lapic_ipi_physical_and_shorthands),
+	KUNIT_CASE(lapic_ipi_logical),
+	KUNIT_CASE(lapic_lowest_priority),
+	KUNIT_CASE(lapic_init_sipi),
+	KUNIT_CASE(lapic_apic_base),
+	KUNIT_CASE(lapic_x2apic_msrs),
+	KUNIT_CASE(lapic_page_every_offset),
+	KUNIT_CASE(lapic_esr),
+	KUNIT_CASE(lapic_timer_oneshot),
+	KUNIT_CASE(lapic_timer_periodic_and_switch),
+	KUNIT_CASE(lapic_timer_tsc_deadline),
+	KUNIT_CASE(lapic_lint),
+	KUNIT_CASE(lapic_state_roundtrip_and_checks),
+	KUNIT_CASE(bus_map_matches_architecture),
+	{}
+};
+
+static struct kunit_suite lapic_suite = {
+	.name = "virq_lapic",
+	.test_cases = lapic_cases,
+};
+
+kunit_test_suite(lapic_suite);
