@@ -5,7 +5,8 @@
 #   make check        build test kernels, boot them under QEMU, run every
 #                     test; ends with "N passed, N failed"
 #   make bench        run the benchmark in the test VM
-#   make demo         run the demo VMM in the test VM
+#   make demo         run a guest on virq-vmm in the test VM, with its
+#                     interrupt timeline
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -33,5 +34,6 @@ clean:
 	rm -f irqchip/*.o irqchip/.*.cmd kunit/*.o kunit/.*.cmd .module-common.o
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tools clean
+	$(MAKE) -C guest clean
 
 .PHONY: all modules modules_install check bench demo clean

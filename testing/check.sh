@@ -37,11 +37,14 @@ build_module() {
 }
 
 build_user() {
-	log "building selftests and tools"
+	log "building selftests, tools and guest tests"
 	make -s -C "$VIRQ_TOP/selftests" OUT="$B/user/tests" KSRC="$src" \
 		>"$B/user-selftests.log" 2>&1 &&
 	make -s -C "$VIRQ_TOP/tools" OUT="$B/user/tools" \
-		>"$B/user-tools.log" 2>&1
+		>"$B/user-tools.log" 2>&1 &&
+	make -s -C "$VIRQ_TOP/guest" OUT="$B/user/guest" \
+		>"$B/user-guest.log" 2>&1 &&
+	make -s -C "$VIRQ_TOP/guest" list-tests >"$B/user/guest/TESTS"
 }
 
 static_checks() {
@@ -137,9 +140,11 @@ run_flavour() {
 	suites=$(grep -ho '\.name = "virq[a-z0-9_]*"' "$VIRQ_TOP"/kunit/*.c |
 		 sed 's/.*"\(.*\)"/\1/' | paste -sd, -)
 	progs=$(make -s -C "$VIRQ_TOP/selftests" list-progs)
+	guests=$(cut -d: -f1 "$B/user/guest/TESTS" | paste -sd, -)
 	res=$(python3 "$VIRQ_TOP/testing/parse.py" --flavour "$f" \
 		--results "$out/results.log" --console "$out/console.log" \
-		--suites "$suites" --selftests "$progs" --bench)
+		--suites "$suites" --selftests "$progs" --guests "$guests" \
+		--bench)
 	echo "$res" | grep -v '^COUNTS' >&2 || true
 	read -r _ p fl <<<"$(echo "$res" | grep '^COUNTS')"
 	passed=$((passed + p))

@@ -99,6 +99,50 @@ def check_doc(c, prefix, plan, results):
             c.fail(f"{prefix}.#{num}", "planned but no result")
 
 
+def check_guests(c, lines, expected, caps_line):
+    """virq-vmm's guest tests: a TAP document each, and exit status 1.
+
+    Status 8 means virq-vmm could not create the chip the test needs; it
+    is accepted (and counted neither way) only while the module itself
+    reports that chip's capability as absent (the VIRQ-CAPS line).
+    """
+    caps = {}
+    for word in (caps_line or "").split()[1:]:
+        k, _, v = word.partition("=")
+        caps[k] = v
+    got = {}
+    for name, body, end in sections(lines, "BEGIN-GUEST", "END-GUEST"):
+        got[name] = (body, end)
+    for name in filter(None, expected.split(",")):
+        full = f"guest.{name}"
+        if name not in got:
+            c.fail(full, "did not run")
+            continue
+        body, end = got.pop(name)
+        m = re.match(r"END-GUEST \S+ rc=(\d+)(?: chip=(\S+))?", end or "")
+        if not m:
+            c.fail(full, "did not finish")
+            continue
+        rc, chip = int(m.group(1)), m.group(2) or ""
+        if rc == 8:
+            need = ["pic"] if chip == "pic" else ["ioapic", "lapic"]
+            if caps and any(caps.get(k, "0") == "0" for k in need):
+                print(f"NOTE [{c.flavour}] {full}: not run, this virq "
+                      f"has no {'/'.join(need)} chip yet")
+            else:
+                c.fail(full, f"chip {chip} unsupported although the "
+                       f"module reports it: {caps_line}")
+            continue
+        plan, results = tap_results(body, "")
+        check_doc(c, full, plan, results)
+        if rc != 1:
+            why = {2: "virq-vmm error", 4: "the guest crashed",
+                   124: "timeout"}.get(rc, "guest reported failure")
+            c.fail(full, f"exit status {rc} ({why})")
+    for name in got:
+        c.fail(f"guest.{name}", "unexpected guest test (add it to the list)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--flavour", required=True)
@@ -106,6 +150,7 @@ def main():
     ap.add_argument("--console", required=True)
     ap.add_argument("--suites", default="", help="expected KUnit suites")
     ap.add_argument("--selftests", default="", help="expected programs")
+    ap.add_argument("--guests", default="", help="expected guest tests")
     ap.add_argument("--bench", action="store_true", help="expect a bench run")
     a = ap.parse_args()
     c = Counter(a.flavour)
@@ -182,6 +227,8 @@ def main():
             c.fail(f"selftest.{prog}", f"exit status: {end}")
     for prog in got:
         c.fail(f"selftest.{prog}", "unexpected program (add it to the list)")
+
+    check_guests(c, lines, a.guests, marker("VIRQ-CAPS "))
 
     if a.bench:
         m = marker("END-BENCH rc=")

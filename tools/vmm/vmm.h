@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virq-vmm: a KVM-based VMM whose interrupt controllers are /dev/virq.
+ * Shared definitions of its parts: main.c (options, VM setup, exit),
+ * boot.c (multiboot v1 loader), cpu.c (the vCPU threads: KVM_RUN inside
+ * virq's mode protocol), devices.c (the platform: UART, exit port, test
+ * device, fw_cfg, PIT, keyboard, MSI device) and log.c (event log,
+ * timeline, summary).
+ */
+#ifndef VIRQ_VMM_H
+#define VIRQ_VMM_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+#include <linux/virq.h>
+
+#define VMM_MAX_CPUS	8
+#define VMM_KICK_SIGNAL	(SIGRTMIN + 1)	/* like QEMU's SIG_IPI */
+
+/* Exit statuses of the VMM itself: even, so never (v << 1) | 1. */
+#define VMM_EXIT_ERROR		2	/* setup failed, bad options */
+#define VMM_EXIT_CRASH		4	/* the guest crashed (shutdown, bad exit) */
+#define VMM_EXIT_UNSUPPORTED	8	/* this virq lacks the chip asked for */
+#define VMM_EXIT_TIMEOUT	124	/* --timeout passed */
+
+/* Which virq chip set backs the VM. */
+enum chip_kind {
+	CHIP_PIC,	/* PIC pair only: one CPU, no APIC in CPUID */
+	CHIP_FULL,	/* PIC + IOAPIC + a LAPIC per vCPU */
+};
+
+/* Where a vCPU thread is. */
+enum vcpu_state {
+	VCPU_RUNNING,	/* runs guest code (or halts in VIRQ_VCPU_WAIT) */
+	VCPU_WAIT_SIPI,	/* after INIT, or an AP before its first SIPI */
+};
+
+/* Per-vCPU counters, printed by the summary. */
+struct vcpu_stats {
+	uint64_t exits, exits_io, exits_mmio, exits_msr, exits_hlt;
+	uint64_t exits_intr, exits_window, exits_tpr;
+	uint64_t injected, nmis, inits, sipis, waits, spurious_wakes;
+	uint64_t gp_injected;
+	uint64_t vectors[256];
+};
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	int index;		/* also the APIC ID */
+	int kvm_fd;		/* KVM vCPU */
+	int virq_fd;		/* virq vCPU */
+	struct kvm_run *kr;
+	struct virq_vcpu_run *vr;
+	pthread_t thread;
+	enum vcpu_state state;
+	bool halted;		/* guest executed HLT and was not woken yet */
+	bool injected;		/* KVM_INTERRUPT since the last exit */
+	struct vcpu_stats st;
+};
+
+/* Counters of a device-side interrupt source, for the summary. */
+struct src_stats {
+	const char *name;
+	uint64_t raised, delivered, coalesced, ignored;
+};
+
+enum src_id { SRC_TESTDEV, SRC_TIMER, SRC_KBD, SRC_MSI, SRC_IPI, NR_SRC };
+
+struct vm {
+	/* options */
+	int ncpus;
+	uint64_t ram_size;
+	const char *kernel, *cmdline, *initrd;
+	enum chip_kind chip_kind;
+	int verbose;		/* 0 quiet, 1 summary, 2 events, 3 every exit */
+	bool timeline;		/* collect events (and virq trace) and sort */
+	bool trace;		/* read virq's tracepoints into the timeline */
+	int timeout;		/* seconds, 0: none */
+	const char *log_path;
+	const char *type_text;	/* --type: keystrokes after kbd enable */
+
+	/* KVM and virq */
+	int kvm, vm_fd, virq, chip;
+	size_t run_size;
+	uint8_t *ram;
+	uint32_t tsc_khz;
+	struct vcpu *cpus[VMM_MAX_CPUS];
+
+	/* the end */
+	pthread_mutex_t exit_lock;
+	volatile int exiting;	/* set once; every thread then stops */
+	int exit_status;
+
+	/* platform counters */
+	uint64_t unclaimed_pio, unclaimed_mmio, unknown_msr, rejected_io;
+	struct src_stats src[NR_SRC];
+	pthread_mutex_t dev_lock;	/* device state below (devices.c) */
+};
+
+/* main.c */
+void vm_exit(struct vm *vm, int status, const char *why);
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void die_errno(const char *what) __attribute__((noreturn));
+int virq_line(struct vm *vm, enum src_id src, uint32_t gsi, int level);
+
+/* boot.c */
+struct boot_regs {
+	uint32_t eip, eax, ebx;
+};
+void multiboot_load(struct vm *vm, struct boot_regs *regs);
+
+/* cpu.c */
+void *vcpu_thread(void *arg);
+void vcpu_setup(struct vm *vm, struct vcpu *v, const struct boot_regs *bsp);
+void vcpu_kick_all(struct vm *vm);
+
+/* devices.c */
+void devices_init(struct vm *vm);
+void devices_start(struct vm *vm);
+void devices_stop(struct vm *vm);
+bool pio_access(struct vcpu *v, uint16_t port, int len, bool write,
+		uint32_t *data);
+bool mmio_access(struct vcpu *v, uint64_t addr, int len, bool write,
+		 uint64_t *data);
+void uart_flush(void);
+
+/* log.c */
+double now_s(void);
+uint64_t now_ns(void);
+void log_init(struct vm *vm);
+void ev(struct vm *vm, int cpu, int level, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void ev_at(struct vm *vm, uint64_t ns, int cpu, int level, const char *fmt,
+	   ...) __attribute__((format(printf, 5, 6)));
+void trace_start(struct vm *vm);
+void trace_collect(struct vm *vm);
+void log_finish(struct vm *vm);
+void summary(struct vm *vm);
+
+#endif /* VIRQ_VMM_H */
