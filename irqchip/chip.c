@@ -13,6 +13,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>
@@ -20,6 +21,7 @@
 #include <kunit/visibility.h>
 
 #include "virq.h"
+#include "virq_trace.h"
 
 #define VIRQ_CHIP_ALL_FLAGS (VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | \
 			     VIRQ_CHIP_LAPIC | VIRQ_CHIP_32BIT_IDS | \
@@ -78,11 +80,14 @@ int virq_chip_config_check(const struct virq_chip_config *cfg)
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_chip_config_check);
 
+static DEFINE_IDA(virq_chip_ids);
+
 static void virq_chip_release(struct kref *ref)
 {
 	struct virq_chip *chip = container_of(ref, struct virq_chip, ref);
 	u32 i;
 
+	virq_debugfs_chip_remove(chip);
 	for (i = 0; i < VIRQ_MAX_IOAPICS; i++) {
 		if (!chip->ioapic[i])
 			continue;
@@ -93,6 +98,10 @@ static void virq_chip_release(struct kref *ref)
 		virq_vcpu_free(chip->vcpus[i]);
 	virq_apic_map_free(chip);
 	mutex_destroy(&chip->map_lock);
+	mutex_destroy(&chip->resample_lock);
+	virq_stats_free(chip);
+	if (chip->id)
+		ida_free(&virq_chip_ids, chip->id);
 	/* No fd is left, so no reader can hold the table. */
 	virq_routing_free(rcu_dereference_protected(chip->routing, true));
 	kfree(chip->vcpus);
@@ -109,7 +118,11 @@ EXPORT_SYMBOL_IF_KUNIT(virq_chip_put);
 
 static int virq_chip_fd_release(struct inode *inode, struct file *file)
 {
-	virq_chip_put(file->private_data);
+	struct virq_chip *chip = file->private_data;
+
+	/* The chip fd owns the irqfds: none outlives it. */
+	virq_irqfd_release_all(chip);
+	virq_chip_put(chip);
 	return 0;
 }
 
@@ -174,6 +187,8 @@ static int virq_ioctl_signal_msi(struct virq_chip *chip,
 	virq_kicks_init(&k);
 	status = virq_msi_send(chip, &msg, &k);
 	virq_kicks_flush(chip, &k);
+	atomic64_inc(&chip->msis);
+	trace_virq_msi(chip->id, m.address_lo, m.address_hi, m.data, status);
 	/* The status as VIRQ_IRQ_LINE_STATUS reports it for an MSI route. */
 	if (put_user(status, &argp->status))
 		return -EFAULT;
@@ -334,6 +349,10 @@ static long virq_chip_ioctl(struct file *file, unsigned int cmd,
 		return virq_ioctl_irqchip(chip, argp, false);
 	case VIRQ_SET_IRQCHIP:
 		return virq_ioctl_irqchip(chip, argp, true);
+	case VIRQ_IRQFD:
+		return virq_irqfd_ioctl(chip, argp);
+	case VIRQ_GET_STATS:
+		return virq_stats_ioctl(chip, argp);
 	case VIRQ_GET_CHIP_CONFIG:
 		return copy_to_user(argp, &chip->cfg, sizeof(chip->cfg)) ?
 		       -EFAULT : 0;
@@ -369,6 +388,10 @@ struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
 	kref_init(&chip->ref);
 	mutex_init(&chip->lock);
 	mutex_init(&chip->map_lock);
+	mutex_init(&chip->resample_lock);
+	spin_lock_init(&chip->irqfd_lock);
+	INIT_LIST_HEAD(&chip->irqfds);
+	INIT_LIST_HEAD(&chip->resamplers);
 	chip->cfg = *cfg;
 	chip->vcpus = kcalloc(cfg->max_vcpus, sizeof(*chip->vcpus),
 			      GFP_KERNEL_ACCOUNT);
@@ -378,6 +401,15 @@ struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
 	if (!chip->pic)
 		goto fail;
 	virq_pic_init(chip->pic);
+	chip->pic->chip = chip;
+	if (virq_stats_init(chip))
+		goto fail;
+	/* IDs start at 1: 0 marks "none" in the release path. */
+	ret = ida_alloc_min(&virq_chip_ids, 1, GFP_KERNEL);
+	if (ret < 0)
+		goto fail;
+	chip->id = ret;
+	ret = -ENOMEM;
 	for (i = 0; i < cfg->nr_ioapics; i++) {
 		chip->ioapic[i] = kzalloc(sizeof(*chip->ioapic[i]),
 					  GFP_KERNEL_ACCOUNT);
@@ -391,6 +423,7 @@ struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
 		goto fail;
 	}
 	RCU_INIT_POINTER(chip->routing, rt);
+	virq_debugfs_chip_add(chip);
 	return chip;
 fail:
 	virq_chip_put(chip);

@@ -205,6 +205,14 @@ static struct virq_vcpu *pic_update(struct virq_pic *pic)
 	return pic_update_output(pic);
 }
 
+/* Note that @ir's service ended (EOI or AEOI): resamplers hear of it. */
+static void pic_note_ack(struct virq_pic *pic, struct virq_i8259 *s,
+			 unsigned int ir)
+{
+	lockdep_assert_held(&pic->lock);
+	pic->acked |= BIT(ir) << (pic_is_master(pic, s) ? 0 : 8);
+}
+
 /* The acknowledge of @ir on one PIC: IRR -> ISR, or AEOI. */
 static void pic_ack_ir(struct virq_pic *pic, struct virq_i8259 *s,
 		       unsigned int ir)
@@ -215,9 +223,12 @@ static void pic_ack_ir(struct virq_pic *pic, struct virq_i8259 *s,
 	s->irr &= ~bit;
 	/* A level input still high requests again at once. */
 	s->irr |= s->last_irr & pic_level_mask(s) & bit;
-	if (!s->auto_eoi)
+	if (!s->auto_eoi) {
 		s->isr |= bit;
-	else if (s->rotate_on_auto_eoi)
+		return;
+	}
+	pic_note_ack(pic, s, ir);
+	if (s->rotate_on_auto_eoi)
 		s->priority_add = (ir + 1) & 7;
 }
 
@@ -278,8 +289,11 @@ static u8 pic_poll_read(struct virq_pic *pic, struct virq_i8259 *s)
 	return PIC_POLL_INT | ir;
 }
 
-static void pic_eoi(struct virq_i8259 *s, unsigned int ir, bool rotate)
+static void pic_eoi(struct virq_pic *pic, struct virq_i8259 *s,
+		    unsigned int ir, bool rotate)
 {
+	if (s->isr & BIT(ir))
+		pic_note_ack(pic, s, ir);
 	s->isr &= ~BIT(ir);
 	if (rotate)
 		s->priority_add = (ir + 1) & 7;
@@ -363,13 +377,13 @@ static void pic_write_ocw2(struct virq_pic *pic, struct virq_i8259 *s, u8 val)
 		ir = pic_highest(s, s->special_mask ? s->isr & ~s->imr :
 						      s->isr);
 		if (ir >= 0)
-			pic_eoi(s, ir, (val >> 5) == OCW2_ROTATE_NS_EOI);
+			pic_eoi(pic, s, ir, (val >> 5) == OCW2_ROTATE_NS_EOI);
 		break;
 	case OCW2_SPECIFIC_EOI:			/* specific EOI */
-		pic_eoi(s, level, false);
+		pic_eoi(pic, s, level, false);
 		break;
 	case OCW2_ROTATE_SPECIFIC_EOI:		/* rotate on specific EOI */
-		pic_eoi(s, level, true);
+		pic_eoi(pic, s, level, true);
 		break;
 	case OCW2_SET_PRIORITY:			/* set priority: level lowest */
 		s->priority_add = (level + 1) & 7;
@@ -462,13 +476,26 @@ void virq_pic_init(struct virq_pic *pic)
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_pic_init);
 
+/*
+ * Drop the lock, then kick the vCPU the output reached and tell the
+ * resamplers which IRs' service ended (they may drive lines again).
+ */
 static void pic_unlock_and_kick(struct virq_pic *pic, unsigned long flags,
 				struct virq_vcpu *kick)
 	__releases(&pic->lock)
 {
+	u16 acked = pic->acked;
+	unsigned int i;
+
+	pic->acked = 0;
 	spin_unlock_irqrestore(&pic->lock, flags);
 	if (kick)
 		virq_vcpu_kick(kick);
+	if (!acked || !pic->chip || !virq_chip_has_resamplers(pic->chip))
+		return;
+	for (i = 0; i < 16; i++)
+		if (acked & BIT(i))
+			virq_resample_ack(pic->chip, i / 8, i % 8);
 }
 
 /**

@@ -256,11 +256,16 @@ int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_set_irq);
 
-/* The EOI of a level-triggered @vector reached this IOAPIC. */
-static void ioapic_eoi(struct virq_ioapic *io, u8 vector, struct virq_kicks *k)
+/*
+ * The EOI of a level-triggered @vector reached this IOAPIC: clear remote
+ * IRR of the entries waiting for it. Returns the pins it cleared; the
+ * caller re-delivers them (ioapic_eoi_redeliver()), after telling the
+ * resamplers if there are any.
+ */
+static u32 ioapic_eoi_clear(struct virq_ioapic *io, u8 vector)
 {
-	bool arm = false;
 	unsigned int pin;
+	u32 cleared = 0;
 	u64 rte;
 
 	lockdep_assert_held(&io->lock);
@@ -271,10 +276,29 @@ static void ioapic_eoi(struct virq_ioapic *io, u8 vector, struct virq_kicks *k)
 		     rte_vector(rte) != vector))
 			continue;
 		io->rte[pin] &= ~VIRQ_IOAPIC_RTE_REMOTE_IRR;
+		cleared |= BIT(pin);
+	}
+	return cleared;
+}
+
+/* After an EOI cleared @pins: a line still asserted goes out again. */
+static void ioapic_eoi_redeliver(struct virq_ioapic *io, u32 pins,
+				 struct virq_kicks *k)
+{
+	bool arm = false;
+	unsigned int pin;
+	u64 rte;
+
+	lockdep_assert_held(&io->lock);
+	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
+		if (!(pins & BIT(pin)))
+			continue;
+		rte = io->rte[pin];
 		if (!rte_level_irr(rte) || rte_masked(rte) ||
+		    (rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) ||
 		    !pin_asserted(io, pin)) {
 			io->eoi_count[pin] = 0;
-			trace_virq_ioapic_eoi(io->index, pin, vector, 0);
+			trace_virq_ioapic_eoi(io->index, pin, rte_vector(rte), 0);
 			continue;
 		}
 		/* Still asserted: again, unless the guest storms. */
@@ -282,16 +306,43 @@ static void ioapic_eoi(struct virq_ioapic *io, u8 vector, struct virq_kicks *k)
 			io->eoi_count[pin] = 0;
 			io->eoi_deferred |= BIT(pin);
 			arm = true;
-			trace_virq_ioapic_eoi(io->index, pin, vector, 2);
+			trace_virq_ioapic_eoi(io->index, pin, rte_vector(rte), 2);
 			continue;
 		}
-		trace_virq_ioapic_eoi(io->index, pin, vector, 1);
+		trace_virq_ioapic_eoi(io->index, pin, rte_vector(rte), 1);
 		ioapic_deliver(io, pin, false, k);
 	}
 	if (arm && !hrtimer_is_queued(&io->storm_timer))
 		hrtimer_start(&io->storm_timer,
 			      ns_to_ktime(IOAPIC_STORM_DELAY_NS),
 			      HRTIMER_MODE_REL);
+}
+
+/*
+ * An EOI of @vector on one IOAPIC, lock not held. With resample irqfds on
+ * the chip, the lock is dropped between clearing remote IRR and looking
+ * at the lines again, so that a resampler de-asserts its line first (the
+ * device asserts it again if it still needs service).
+ */
+static void ioapic_eoi(struct virq_ioapic *io, u8 vector, struct virq_kicks *k)
+{
+	unsigned long flags;
+	unsigned int pin;
+	u32 cleared;
+
+	spin_lock_irqsave(&io->lock, flags);
+	cleared = ioapic_eoi_clear(io, vector);
+	if (cleared && virq_chip_has_resamplers(io->chip)) {
+		spin_unlock_irqrestore(&io->lock, flags);
+		for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++)
+			if (cleared & BIT(pin))
+				virq_resample_ack(io->chip,
+						  VIRQ_IRQCHIP_IOAPIC(io->index),
+						  pin);
+		spin_lock_irqsave(&io->lock, flags);
+	}
+	ioapic_eoi_redeliver(io, cleared, k);
+	spin_unlock_irqrestore(&io->lock, flags);
 }
 
 /**
@@ -308,19 +359,13 @@ void virq_ioapic_eoi_all(struct virq_chip *chip, struct virq_vcpu *vcpu,
 			 u8 vector, bool level)
 {
 	struct virq_kicks k;
-	unsigned long flags;
 	unsigned int i;
 
 	if (!level)
 		return;
 	virq_kicks_init(&k);
-	for (i = 0; i < chip->cfg.nr_ioapics; i++) {
-		struct virq_ioapic *io = chip->ioapic[i];
-
-		spin_lock_irqsave(&io->lock, flags);
-		ioapic_eoi(io, vector, &k);
-		spin_unlock_irqrestore(&io->lock, flags);
-	}
+	for (i = 0; i < chip->cfg.nr_ioapics; i++)
+		ioapic_eoi(chip->ioapic[i], vector, &k);
 	virq_kicks_flush(chip, &k);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_eoi_all);
@@ -465,6 +510,7 @@ int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
 		     u32 *data)
 {
 	bool forget_rtc = false;
+	int eoi_vector = -1;
 	struct virq_kicks k;
 	unsigned long flags;
 	u64 off;
@@ -497,7 +543,7 @@ int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
 	case IOAPIC_EOI:
 		if (io->version == VIRQ_IOAPIC_VERSION_20) {
 			if (write)
-				ioapic_eoi(io, *data & 0xff, &k);
+				eoi_vector = *data & 0xff;
 			else
 				*data = 0;
 			break;
@@ -511,6 +557,9 @@ int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
 	spin_unlock_irqrestore(&io->lock, flags);
 	if (forget_rtc)
 		virq_rtc_forget_all(io->chip);
+	/* A directed EOI (the EOI register): this IOAPIC only. */
+	if (eoi_vector >= 0)
+		ioapic_eoi(io, eoi_vector, &k);
 	virq_kicks_flush(io->chip, &k);
 	return 0;
 }

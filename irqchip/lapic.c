@@ -688,6 +688,7 @@ static void lapic_eoi_locked(struct virq_vcpu *vcpu, struct eoi_work *w,
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	w->vector = -1;
+	atomic64_inc(&vcpu->stats.eois);
 	v = highest(a->isr);
 	if (v < 0)
 		return;

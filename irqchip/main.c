@@ -32,7 +32,12 @@ static long virq_check_extension(unsigned long ext)
 	case VIRQ_CAP_IOAPIC:
 		return VIRQ_MAX_IOAPICS;
 	case VIRQ_CAP_LAPIC:
+	case VIRQ_CAP_IRQFD_RESAMPLE:
 		return 1;
+	case VIRQ_CAP_IRQFD:
+		return VIRQ_MAX_IRQFDS;
+	case VIRQ_CAP_STATS:
+		return VIRQ_STATS_VERSION;
 	default:
 		return 0;
 	}
@@ -69,16 +74,25 @@ static struct miscdevice virq_misc = {
 
 static int __init virq_init(void)
 {
-	int ret = misc_register(&virq_misc);
+	int ret = virq_irqfd_init();
 
 	if (ret)
+		return ret;
+	virq_debugfs_init();
+	ret = misc_register(&virq_misc);
+	if (ret) {
 		pr_err("virq: cannot register /dev/virq: %d\n", ret);
+		virq_debugfs_exit();
+		virq_irqfd_exit();
+	}
 	return ret;
 }
 
 static void __exit virq_exit(void)
 {
 	misc_deregister(&virq_misc);
+	virq_debugfs_exit();
+	virq_irqfd_exit();
 }
 
 module_init(virq_init);

@@ -19,6 +19,7 @@
 #include <kunit/visibility.h>
 
 #include "virq.h"
+#include "virq_trace.h"
 
 static bool virq_route_irqchip_ok(const struct virq_chip_config *cfg,
 				  u32 irqchip, u32 pin)
@@ -316,12 +317,16 @@ int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level,
 	rt = rcu_dereference(chip->routing);
 	n = virq_routing_find(rt, gsi, &e);
 	for (i = 0; i < n; i++) {
+		trace_virq_route(chip->id, gsi, &e[i]);
 		r = virq_route_set(chip, &e[i], level, line_status, &k);
 		if (r >= 0)
 			ret = (ret < 0 ? 0 : ret) + r;
 	}
 	rcu_read_unlock();
 	virq_kicks_flush(chip, &k);
+	if (level)
+		virq_stats_line(chip, gsi, ret);
+	trace_virq_set_irq(chip->id, gsi, level, n, ret);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_irq_line);

@@ -47,6 +47,7 @@
 #include <kunit/visibility.h>
 
 #include "virq.h"
+#include "virq_trace.h"
 
 static atomic_t *virq_req_word(struct virq_vcpu *vcpu)
 {
@@ -118,10 +119,12 @@ static void virq_vcpu_signal(struct virq_vcpu *vcpu)
 	spin_lock_irqsave(&vcpu->sig_lock, flags);
 	if (vcpu->sig_task) {
 		if (!virq_sig_target_ok(vcpu) ||
-		    send_sig(vcpu->sig_no, vcpu->sig_task, 1))
+		    send_sig(vcpu->sig_no, vcpu->sig_task, 1)) {
 			drop = virq_sig_unregister(vcpu, &cred);
-		else
+			atomic64_inc(&vcpu->stats.signals_dropped);
+		} else {
 			virq_count(&vcpu->run->signals);
+		}
 	}
 	spin_unlock_irqrestore(&vcpu->sig_lock, flags);
 	virq_sig_put(drop, cred);
@@ -139,11 +142,19 @@ void virq_vcpu_kick(struct virq_vcpu *vcpu)
 	if (wq_has_sleeper(&vcpu->wq)) {
 		wake_up_interruptible(&vcpu->wq);
 		virq_count(&vcpu->run->wakeups);
+		atomic64_inc(&vcpu->stats.kicks_wake);
+		trace_virq_kick(vcpu->chip->id, vcpu->apic_id, VIRQ_KICK_WAKE);
 		return;
 	}
 	if (atomic_cmpxchg(virq_mode_word(vcpu), VIRQ_MODE_IN_GUEST,
-			   VIRQ_MODE_EXITING) == VIRQ_MODE_IN_GUEST)
+			   VIRQ_MODE_EXITING) == VIRQ_MODE_IN_GUEST) {
+		atomic64_inc(&vcpu->stats.kicks_signal);
+		trace_virq_kick(vcpu->chip->id, vcpu->apic_id, VIRQ_KICK_SIGNAL);
 		virq_vcpu_signal(vcpu);
+		return;
+	}
+	atomic64_inc(&vcpu->stats.kicks_none);
+	trace_virq_kick(vcpu->chip->id, vcpu->apic_id, VIRQ_KICK_NONE);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_kick);
 
@@ -481,8 +492,10 @@ int virq_vcpu_ack(struct virq_vcpu *vcpu)
 		if (vector < 0)
 			vector = virq_vcpu_take_vector(vcpu);
 	}
-	if (vector >= 0)
+	if (vector >= 0) {
 		virq_count(&vcpu->run->acks);
+		atomic64_inc(&vcpu->stats.acks);
+	}
 	return vector;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_ack);
@@ -495,6 +508,7 @@ static bool virq_vcpu_woken(struct virq_vcpu *vcpu)
 static long virq_vcpu_wait(struct virq_vcpu *vcpu, void __user *argp)
 {
 	struct virq_vcpu_wait w;
+	ktime_t t0;
 	long ret;
 
 	if (copy_from_user(&w, argp, sizeof(w)))
@@ -514,6 +528,9 @@ static long virq_vcpu_wait(struct virq_vcpu *vcpu, void __user *argp)
 		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	}
 	atomic_set(virq_mode_word(vcpu), VIRQ_MODE_HALTED);
+	t0 = ktime_get();
+	trace_virq_wait(vcpu->chip->id, vcpu->apic_id, 0,
+			atomic_read(virq_req_word(vcpu)));
 	if (w.timeout_ns < 0)
 		ret = wait_event_interruptible(vcpu->wq, virq_vcpu_woken(vcpu));
 	else if (w.timeout_ns == 0)
@@ -523,6 +540,11 @@ static long virq_vcpu_wait(struct virq_vcpu *vcpu, void __user *argp)
 							 virq_vcpu_woken(vcpu),
 							 ns_to_ktime(w.timeout_ns));
 	atomic_set(virq_mode_word(vcpu), VIRQ_MODE_OUTSIDE);
+	atomic64_inc(&vcpu->stats.halts);
+	atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), t0)),
+		     &vcpu->stats.halt_ns);
+	trace_virq_wait(vcpu->chip->id, vcpu->apic_id, 1,
+			atomic_read(virq_req_word(vcpu)));
 
 	if (ret == -ETIME)
 		return -ETIMEDOUT;
@@ -648,6 +670,15 @@ static int virq_vcpu_bus_set(struct virq_vcpu *vcpu,
 	return 0;
 }
 
+/* The vCPU's LAPIC state, or the minimal bus's (debugfs, GET_LAPIC). */
+void virq_vcpu_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st)
+{
+	if (vcpu->apic)
+		virq_lapic_get_state(vcpu, st);
+	else
+		virq_vcpu_bus_get(vcpu, st);
+}
+
 static long virq_vcpu_lapic_state(struct virq_vcpu *vcpu, void __user *argp,
 				  bool set)
 {
@@ -712,6 +743,7 @@ int virq_vcpu_report_eoi(struct virq_vcpu *vcpu, unsigned long vector)
 
 	if (vector > 0xff || (chip->cfg.flags & VIRQ_CHIP_LAPIC))
 		return -EINVAL;
+	atomic64_inc(&vcpu->stats.eois);
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
 	level = __test_and_clear_bit(vector, vcpu->eoi_level);
 	virq_vcpu_rtc_eoi_locked(vcpu, vector);
@@ -907,6 +939,7 @@ static void virq_vcpu_publish(struct virq_chip *chip, struct virq_vcpu *vcpu)
 	chip->vcpus[vcpu->index] = vcpu;
 	/* Readers see the slot filled before the count covers it. */
 	smp_store_release(&chip->nr_vcpus, chip->nr_vcpus + 1);
+	virq_debugfs_vcpu_add(vcpu);
 	/* The BSP receives the PIC's INT output. */
 	if (vcpu->apic_id == 0 && chip->pic)
 		virq_pic_connect(chip->pic, vcpu);

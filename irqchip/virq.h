@@ -36,6 +36,8 @@ struct virq_chip;
 struct virq_vcpu;
 struct virq_kicks;
 struct virq_apic_map;
+struct dentry;
+struct seq_file;
 
 /* ---- MSI (msi.c) ---- */
 
@@ -142,10 +144,12 @@ struct virq_i8259 {
 };
 
 struct virq_pic {
+	struct virq_chip *chip;	/* fixed */
 	spinlock_t lock;	/* protects everything below */
 	struct virq_i8259 dev[2];	/* 0: master, 1: slave */
 	bool output;		/* master INT pin */
 	struct virq_vcpu *vcpu;	/* INT goes to this vCPU (the BSP), or NULL */
+	u16 acked;		/* IRs whose ISR bit an EOI/AEOI cleared (resample) */
 };
 
 void virq_pic_init(struct virq_pic *pic);
@@ -269,6 +273,45 @@ void virq_apic_map_changed(struct virq_chip *chip, bool can_sleep);
 bool virq_apic_map_stale(struct virq_chip *chip);
 void virq_apic_map_free(struct virq_chip *chip);
 
+/* ---- statistics (stats.c) ---- */
+
+struct virq_vcpu_counters {
+	atomic64_t kicks_wake, kicks_signal, kicks_none, signals_dropped;
+	atomic64_t acks, eois, halts, halt_ns;
+};
+
+struct virq_gsi_counters {
+	atomic64_t raised, delivered, coalesced, masked;
+};
+
+#define VIRQ_GSI_BLOCK		64	/* GSIs per lazily allocated block */
+
+void virq_stats_line(struct virq_chip *chip, u32 gsi, int status);
+void virq_stats_irqfd(struct virq_chip *chip);
+int virq_stats_ioctl(struct virq_chip *chip, void __user *argp);
+int virq_stats_init(struct virq_chip *chip);
+void virq_stats_free(struct virq_chip *chip);
+u64 virq_stat_read(atomic64_t *c);
+void virq_vcpu_fill_stats(struct virq_vcpu *vcpu, struct virq_vcpu_stats *o);
+void virq_stats_show(struct seq_file *m, struct virq_chip *chip);
+
+/* ---- debugfs (debugfs.c) ---- */
+
+void virq_debugfs_chip_add(struct virq_chip *chip);
+void virq_debugfs_chip_remove(struct virq_chip *chip);
+void virq_debugfs_vcpu_add(struct virq_vcpu *vcpu);
+int virq_debugfs_init(void);
+void virq_debugfs_exit(void);
+
+/* ---- irqfd (irqfd.c) ---- */
+
+int virq_irqfd_ioctl(struct virq_chip *chip, void __user *argp);
+void virq_irqfd_release_all(struct virq_chip *chip);
+void virq_resample_ack(struct virq_chip *chip, u32 irqchip, u32 pin);
+void virq_irqfd_show(struct seq_file *m, struct virq_chip *chip);
+int virq_irqfd_init(void);
+void virq_irqfd_exit(void);
+
 /* ---- vCPUs (vcpu.c) ---- */
 
 struct virq_vcpu {
@@ -289,6 +332,8 @@ struct virq_vcpu {
 	 */
 	unsigned long eoi_level[BITS_TO_LONGS(256)];
 	bool rtc_owed;			/* owes the RTC tick's EOI */
+	struct virq_vcpu_counters stats;
+	struct dentry *debugfs;
 
 	spinlock_t sig_lock;		/* protects the registration below */
 	struct task_struct *sig_task;	/* registered thread, or NULL */
@@ -328,6 +373,7 @@ bool virq_vcpu_update_intr(struct virq_vcpu *vcpu);
 bool virq_vcpu_rtc_eoi_locked(struct virq_vcpu *vcpu, u8 vector);
 void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu);
 int virq_vcpu_report_eoi(struct virq_vcpu *vcpu, unsigned long vector);
+void virq_vcpu_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st);
 void virq_vcpu_rtc_forget_locked(struct virq_vcpu *vcpu);
 void virq_rtc_forget_all(struct virq_chip *chip);
 int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
@@ -350,6 +396,7 @@ static inline bool virq_io_valid(const struct virq_io *io)
 
 struct virq_chip {
 	struct kref ref;		/* chip fd + one per vCPU fd */
+	u32 id;				/* module-wide, for traces and debugfs */
 	struct virq_chip_config cfg;
 	struct mutex lock;		/* vCPU creation, routing updates */
 	struct virq_routing __rcu *routing;
@@ -363,7 +410,25 @@ struct virq_chip {
 	struct mutex map_lock;		/* serialises map rebuilds */
 	atomic_t map_gen;		/* bumped by every ID/mode change */
 	atomic_t lowest_rr;		/* lowest-priority tie-break */
+	/* irqfd.c */
+	spinlock_t irqfd_lock;		/* irqfds, nr_irqfds, irqfds_closed */
+	struct list_head irqfds;
+	u32 nr_irqfds;
+	bool irqfds_closed;		/* the chip fd is gone */
+	struct mutex resample_lock;	/* resamplers' writers */
+	struct list_head resamplers;	/* RCU readers: the EOI paths */
+	atomic_t nr_resamplers;
+	/* stats.c */
+	struct virq_gsi_counters *gsi_stats[VIRQ_NR_GSIS / VIRQ_GSI_BLOCK];
+	atomic64_t irqfd_injections, msis;
+	/* debugfs.c */
+	struct dentry *debugfs;
 };
+
+static inline bool virq_chip_has_resamplers(struct virq_chip *chip)
+{
+	return atomic_read(&chip->nr_resamplers) > 0;
+}
 
 void virq_chip_put(struct virq_chip *chip);
 struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg);

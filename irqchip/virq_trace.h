@@ -187,6 +187,111 @@ TRACE_EVENT(virq_lapic_base,
 		      __entry->old, __entry->new)
 );
 
+TRACE_EVENT(virq_set_irq,
+	    TP_PROTO(u32 chip, u32 gsi, u32 level, u32 routes, int status),
+	    TP_ARGS(chip, gsi, level, routes, status),
+	    TP_STRUCT__entry(__field(u32, chip)
+			     __field(u32, gsi)
+			     __field(u8, level)
+			     __field(u8, routes)
+			     __field(s16, status)),
+	    TP_fast_assign(__entry->chip = chip;
+			   __entry->gsi = gsi;
+			   __entry->level = level;
+			   __entry->routes = min_t(u32, routes, 255);
+			   __entry->status = status;),
+	    TP_printk("chip %u gsi %u level %u routes %u status %d",
+		      __entry->chip, __entry->gsi, __entry->level,
+		      __entry->routes, __entry->status)
+);
+
+TRACE_EVENT(virq_route,
+	    TP_PROTO(u32 chip, u32 gsi, const struct virq_route *r),
+	    TP_ARGS(chip, gsi, r),
+	    TP_STRUCT__entry(__field(u32, chip)
+			     __field(u32, gsi)
+			     __field(u8, type)
+			     __field(u8, irqchip)
+			     __field(u8, pin)),
+	    TP_fast_assign(__entry->chip = chip;
+			   __entry->gsi = gsi;
+			   __entry->type = r->type;
+			   __entry->irqchip = r->type == VIRQ_IRQ_ROUTING_IRQCHIP ?
+					      r->irqchip.irqchip : 0;
+			   __entry->pin = r->type == VIRQ_IRQ_ROUTING_IRQCHIP ?
+					  r->irqchip.pin : 0;),
+	    TP_printk("chip %u gsi %u -> %s %u pin %u", __entry->chip,
+		      __entry->gsi,
+		      __entry->type == VIRQ_IRQ_ROUTING_MSI ? "msi" :
+		      __entry->irqchip < 2 ? "pic" : "ioapic",
+		      __entry->irqchip < 2 ? __entry->irqchip :
+		      __entry->irqchip - 2, __entry->pin)
+);
+
+TRACE_EVENT(virq_msi,
+	    TP_PROTO(u32 chip, u32 address_lo, u32 address_hi, u32 data,
+		     int status),
+	    TP_ARGS(chip, address_lo, address_hi, data, status),
+	    TP_STRUCT__entry(__field(u32, chip)
+			     __field(u64, address)
+			     __field(u32, data)
+			     __field(s16, status)),
+	    TP_fast_assign(__entry->chip = chip;
+			   __entry->address = (u64)address_hi << 32 | address_lo;
+			   __entry->data = data;
+			   __entry->status = status;),
+	    TP_printk("chip %u address 0x%llx data 0x%x status %d",
+		      __entry->chip, __entry->address, __entry->data,
+		      __entry->status)
+);
+
+#define VIRQ_KICK_WAKE		0
+#define VIRQ_KICK_SIGNAL	1
+#define VIRQ_KICK_NONE		2
+
+TRACE_EVENT(virq_kick,
+	    TP_PROTO(u32 chip, u32 apic_id, int how),
+	    TP_ARGS(chip, apic_id, how),
+	    TP_STRUCT__entry(__field(u32, chip)
+			     __field(u32, apic_id)
+			     __field(u8, how)),
+	    TP_fast_assign(__entry->chip = chip;
+			   __entry->apic_id = apic_id;
+			   __entry->how = how;),
+	    TP_printk("chip %u apic %u %s", __entry->chip, __entry->apic_id,
+		      __entry->how == VIRQ_KICK_WAKE ? "wake" :
+		      __entry->how == VIRQ_KICK_SIGNAL ? "signal" : "none")
+);
+
+TRACE_EVENT(virq_wait,
+	    TP_PROTO(u32 chip, u32 apic_id, int woke, u32 requests),
+	    TP_ARGS(chip, apic_id, woke, requests),
+	    TP_STRUCT__entry(__field(u32, chip)
+			     __field(u32, apic_id)
+			     __field(u8, woke)
+			     __field(u32, requests)),
+	    TP_fast_assign(__entry->chip = chip;
+			   __entry->apic_id = apic_id;
+			   __entry->woke = woke;
+			   __entry->requests = requests;),
+	    TP_printk("chip %u apic %u %s requests 0x%x", __entry->chip,
+		      __entry->apic_id, __entry->woke ? "woke" : "halts",
+		      __entry->requests)
+);
+
+TRACE_EVENT(virq_irqfd_inject,
+	    TP_PROTO(u32 chip, u32 gsi, bool resample),
+	    TP_ARGS(chip, gsi, resample),
+	    TP_STRUCT__entry(__field(u32, chip)
+			     __field(u32, gsi)
+			     __field(bool, resample)),
+	    TP_fast_assign(__entry->chip = chip;
+			   __entry->gsi = gsi;
+			   __entry->resample = resample;),
+	    TP_printk("chip %u gsi %u%s", __entry->chip, __entry->gsi,
+		      __entry->resample ? " (resample: asserted)" : "")
+);
+
 #endif /* VIRQ_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -17,6 +17,16 @@
  *   poll p50      VIRQ_IRQ_LINE -> a vCPU thread polling the run page's
  *                 request word / a store to a shared word seen by the
  *                 same polling thread (the memory-only floor)
+ *   irqfd wake    write() to an eventfd bound with VIRQ_IRQFD to GSI 4 ->
+ *                 the vCPU thread holding the vector / the eventfd floor;
+ *                 injected from the eventfd's wake callback (the default)
+ *                 and, as irqfd_deferred, from a work item
+ *                 (module parameter irqfd_defer=Y)
+ *   ipi wake      a fixed IPI written to vCPU 0's ICR -> vCPU 1 waiting
+ *                 on a LAPIC chip holds the vector / the eventfd floor
+ *   signal_msi_N_vcpus
+ *                 VIRQ_SIGNAL_MSI to the last of N vCPUs of a LAPIC chip
+ *                 / VIRQ_NOP, N = 1, 64, 254: flat in N is the design
  *
  * The reference: where the kernel has KVM (the bench kernel does), the
  * same ratios for KVM's in-kernel irqchip, measured in the same run:
@@ -48,6 +58,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <linux/kvm.h>
 #include <linux/virq.h>
 
@@ -220,12 +231,33 @@ static double kvm_ratio_signal_msi(int n)
 
 /* ---- wake latency: virq vs eventfd ---- */
 
+enum wake_kind { WAKE_LINE, WAKE_EVENTFD, WAKE_IRQFD, WAKE_IPI };
+
 /* Handshake: the waiter bumps armed before it sleeps, done after. */
 static atomic_int armed, done;
 static uint64_t t_send;
 static uint64_t *lat;
 static int lat_n;
-static int efd;
+static int efd;		/* the eventfd floor */
+static int irqfd_efd;	/* bound to GSI 4 of chip with VIRQ_IRQFD */
+
+/* The LAPIC chip for IPIs: vCPU 0 sends, vCPU 1 waits. */
+static int achip, avcpu[2];
+static struct virq_vcpu_run *arun;
+
+/* Who waits and how it ends the interrupt, per kind. */
+static int w_vcpu, w_vector, w_lapic;
+static struct virq_vcpu_run *w_run;
+
+static void apic_write(int fd, uint32_t off, uint32_t val)
+{
+	struct virq_io io = { .space = VIRQ_IO_MMIO, .len = 4,
+			      .addr = 0xfee00000 + off, .data = val,
+			      .write = 1 };
+
+	if (ioctl(fd, VIRQ_IO, &io) || io.fault)
+		die("LAPIC write");
+}
 
 static void *virq_waiter(void *arg)
 {
@@ -236,11 +268,15 @@ static void *virq_waiter(void *arg)
 		struct virq_vcpu_wait w = { .timeout_ns = -1,
 					    .flags = VIRQ_WAIT_ACK };
 
-		v = ioctl(vcpu, VIRQ_VCPU_WAIT, &w);
+		v = ioctl(w_vcpu, VIRQ_VCPU_WAIT, &w);
 		lat[i] = now_ns() - t_send;
-		if (v != 0x34)
+		if (v != w_vector)
 			die("unexpected vector");
-		outb(0x20, 0x20);	/* EOI, as the guest would */
+		/* EOI, as the guest would */
+		if (w_lapic)
+			apic_write(w_vcpu, 0xb0, 0);
+		else
+			outb(0x20, 0x20);
 		atomic_fetch_add(&done, 1);
 	}
 	return NULL;
@@ -262,22 +298,39 @@ static void *eventfd_waiter(void *arg)
 	return NULL;
 }
 
-static void wake_run(int use_virq, int n, uint64_t *p50, uint64_t *p99)
+static void efd_signal(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) != sizeof(one))
+		die("eventfd write");
+}
+
+static void wake_run(enum wake_kind kind, int n, uint64_t *p50,
+		     uint64_t *p99)
 {
 	pthread_t t;
 	int i;
 
+	w_vcpu = kind == WAKE_IPI ? avcpu[1] : vcpu;
+	w_run = kind == WAKE_IPI ? arun : run;
+	w_vector = kind == WAKE_IPI ? 0x50 : 0x34;
+	w_lapic = kind == WAKE_IPI;
 	lat_n = n;
 	lat = calloc(n, sizeof(*lat));
+	if (!lat)
+		die("calloc");
 	atomic_store(&armed, 0);
 	atomic_store(&done, 0);
-	pthread_create(&t, NULL, use_virq ? virq_waiter : eventfd_waiter,
+	pthread_create(&t, NULL,
+		       kind == WAKE_EVENTFD ? eventfd_waiter : virq_waiter,
 		       NULL);
 	pin(0);
 	for (i = 0; i < n; i++) {
 		/* Wait until the other thread sleeps, then wake it. */
-		if (use_virq) {
-			while (__atomic_load_n(&run->mode, __ATOMIC_ACQUIRE) !=
+		if (kind != WAKE_EVENTFD) {
+			while (__atomic_load_n(&w_run->mode,
+					       __ATOMIC_ACQUIRE) !=
 			       VIRQ_MODE_HALTED)
 				sched_yield();
 		} else {
@@ -286,23 +339,97 @@ static void wake_run(int use_virq, int n, uint64_t *p50, uint64_t *p99)
 		}
 		usleep(50);	/* let it reach schedule() */
 		t_send = now_ns();
-		if (use_virq) {
+		switch (kind) {
+		case WAKE_LINE:
 			line(4, 1);
-		} else {
-			uint64_t one = 1;
-
-			if (write(efd, &one, sizeof(one)) != sizeof(one))
-				die("eventfd write");
+			break;
+		case WAKE_EVENTFD:
+			efd_signal(efd);
+			break;
+		case WAKE_IRQFD:
+			efd_signal(irqfd_efd);
+			break;
+		case WAKE_IPI:
+			apic_write(avcpu[0], 0x300, 0x50);
+			break;
 		}
 		while (atomic_load(&done) != i + 1)
 			sched_yield();
-		if (use_virq)
+		if (kind == WAKE_LINE)
 			line(4, 0);
 	}
 	pthread_join(t, NULL);
 	*p50 = measured("wake p50", pct(lat, n, 50));
 	*p99 = measured("wake p99", pct(lat, n, 99));
 	free(lat);
+}
+
+/* Bind irqfd_efd to GSI 4, injecting from a work item if deferred. */
+static void irqfd_bind(int deferred)
+{
+	struct virq_irqfd_args a = { .fd = irqfd_efd, .gsi = 4 };
+	int p = open("/sys/module/virq/parameters/irqfd_defer", O_WRONLY);
+
+	if (p < 0 || write(p, deferred ? "Y" : "N", 1) != 1)
+		die("/sys/module/virq/parameters/irqfd_defer");
+	close(p);
+	if (ioctl(chip, VIRQ_IRQFD, &a))
+		die("VIRQ_IRQFD");
+}
+
+static void irqfd_unbind(void)
+{
+	struct virq_irqfd_args a = { .fd = irqfd_efd, .gsi = 4,
+				     .flags = VIRQ_IRQFD_FLAG_DEASSIGN };
+
+	if (ioctl(chip, VIRQ_IRQFD, &a))
+		die("VIRQ_IRQFD deassign");
+}
+
+/* A full chip of n vCPUs (APIC IDs 0..n-1), each LAPIC software-enabled. */
+static int apic_chip(int dev, int n, int *vcpus)
+{
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC,
+		.nr_ioapics = 1, .max_vcpus = n,
+	};
+	int c = ioctl(dev, VIRQ_CREATE_CHIP, &cfg), i;
+
+	if (c < 0)
+		die("VIRQ_CREATE_CHIP (LAPIC)");
+	for (i = 0; i < n; i++) {
+		vcpus[i] = ioctl(c, VIRQ_CREATE_VCPU, i);
+		if (vcpus[i] < 0)
+			die("VIRQ_CREATE_VCPU (LAPIC)");
+		apic_write(vcpus[i], 0xf0, 0x1ff);
+	}
+	return c;
+}
+
+static void ipi_setup(int dev)
+{
+	achip = apic_chip(dev, 2, avcpu);
+	arun = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, avcpu[1],
+		    0);
+	if (arun == MAP_FAILED)
+		die("mmap");
+	apic_write(avcpu[0], 0x310, 1 << 24);	/* ICR high: APIC ID 1 */
+}
+
+/* SIGNAL_MSI to the last of n vCPUs over NOP, on a chip of n vCPUs. */
+#define MSI_SIZES 3
+static const int msi_sizes[MSI_SIZES] = { 1, 64, 254 };
+static int msi_chip[MSI_SIZES];
+
+static double ratio_msi_n_vcpus(int k, int n)
+{
+	struct virq_msi msi = {
+		.address_lo = 0xfee00000 | (msi_sizes[k] - 1) << 12,
+		.data = 0x41,
+	};
+	double nop = per_call_ns(msi_chip[k], VIRQ_NOP, NULL, n);
+
+	return per_call_ns(msi_chip[k], VIRQ_SIGNAL_MSI, &msi, n) / nop;
 }
 
 /* ---- polling vCPU: request bit vs a plain shared word ---- */
@@ -394,6 +521,13 @@ int main(int argc, char **argv)
 		{ .name = "wake_p99_over_eventfd", .target = 0 },
 		{ .name = "poll_p50_over_shared_word", .target = 0 },
 		{ .name = "irq_line_status_pic_ioapic_over_nop", .target = 0 },
+		{ .name = "irqfd_wake_p50_over_eventfd", .target = 1.2 },
+		{ .name = "irqfd_deferred_wake_p50_over_eventfd", .target = 0 },
+		{ .name = "ipi_wake_p50_over_eventfd", .target = 0 },
+		{ .name = "signal_msi_1_vcpus_over_nop", .target = 0 },
+		{ .name = "signal_msi_64_vcpus_over_nop", .target = 0 },
+		{ .name = "signal_msi_254_vcpus_over_nop", .target = 0 },
+		/* the KVM reference stays last: dropped without /dev/kvm */
 		{ .name = "kvm_irq_line_status_over_nop", .target = 0 },
 		{ .name = "kvm_signal_msi_over_nop", .target = 0 },
 	};
@@ -402,8 +536,9 @@ int main(int argc, char **argv)
 		.max_vcpus = 1,
 	};
 	int nfig = sizeof(fig) / sizeof(fig[0]), have_kvm;
-	int reps, calls, wakes, r, i, dev;
-	uint64_t v50, v99, e50, e99, p_virq, p_mem;
+	int reps, calls, wakes, r, i, k, dev, *msi_vcpus;
+	uint64_t v50, v99, e50, e99, p_virq, p_mem, f50, d50, i50, x99;
+	struct rlimit nofile = { 4096, 4096 };
 	const char *dev_path = "/dev/virq";
 
 	struct timespec res;
@@ -438,7 +573,8 @@ int main(int argc, char **argv)
 	if (run == MAP_FAILED)
 		die("mmap");
 	efd = eventfd(0, EFD_CLOEXEC);
-	if (efd < 0)
+	irqfd_efd = eventfd(0, EFD_CLOEXEC);
+	if (efd < 0 || irqfd_efd < 0)
 		die("eventfd");
 	/* Linux's PIC init; IRQ 4 unmasked, vectors 0x30.. */
 	outb(0x20, 0x11); outb(0x21, 0x30); outb(0x21, 0x04); outb(0x21, 0x01);
@@ -455,6 +591,18 @@ int main(int argc, char **argv)
 		outb(0xa0, 0x11); outb(0xa1, 0x38); outb(0xa1, 0x02); outb(0xa1, 0x01);
 		chip = saved;
 	}
+	ipi_setup(dev);
+	/* 1 + 64 + 254 vCPU fds: more than a default soft limit allows. */
+	if (setrlimit(RLIMIT_NOFILE, &nofile))
+		die("setrlimit");
+	msi_vcpus = calloc(msi_sizes[MSI_SIZES - 1], sizeof(int));
+	if (!msi_vcpus)
+		die("calloc");
+	for (k = 0; k < MSI_SIZES; k++) {
+		msi_chip[k] = apic_chip(dev, msi_sizes[k], msi_vcpus);
+		for (i = 0; i < msi_sizes[k] - 1; i++)
+			close(msi_vcpus[i]);	/* the chip keeps its vCPUs */
+	}
 	have_kvm = kvm_setup() == 0;
 	if (!have_kvm)
 		nfig -= 2;
@@ -468,24 +616,39 @@ int main(int argc, char **argv)
 			outb(0x20, 0x20);
 		fig[2].v[r] = ratio_signal_msi(calls);
 		fig[6].v[r] = ratio_irq_line_pic_ioapic(calls);
+		for (k = 0; k < MSI_SIZES; k++)
+			fig[10 + k].v[r] = ratio_msi_n_vcpus(k, calls);
 		if (have_kvm) {
-			fig[7].v[r] = kvm_ratio_irq_line(calls);
-			fig[8].v[r] = kvm_ratio_signal_msi(calls);
+			fig[13].v[r] = kvm_ratio_irq_line(calls);
+			fig[14].v[r] = kvm_ratio_signal_msi(calls);
 		}
 		while (ioctl(vcpu, VIRQ_VCPU_ACK, 0) >= 0)
 			;
 		fprintf(stderr, "# rep %d: wake\n", r);
-		wake_run(1, wakes, &v50, &v99);
-		wake_run(0, wakes, &e50, &e99);
+		wake_run(WAKE_LINE, wakes, &v50, &v99);
+		wake_run(WAKE_EVENTFD, wakes, &e50, &e99);
+		irqfd_bind(0);
+		wake_run(WAKE_IRQFD, wakes, &f50, &x99);
+		irqfd_unbind();
+		irqfd_bind(1);
+		wake_run(WAKE_IRQFD, wakes, &d50, &x99);
+		irqfd_unbind();
+		wake_run(WAKE_IPI, wakes, &i50, &x99);
 		fig[3].v[r] = (double)v50 / e50;
 		fig[4].v[r] = (double)v99 / e99;
+		fig[7].v[r] = (double)f50 / e50;
+		fig[8].v[r] = (double)d50 / e50;
+		fig[9].v[r] = (double)i50 / e50;
 		fprintf(stderr, "# rep %d: poll\n", r);
 		p_virq = poll_run(1, wakes);
 		p_mem = poll_run(0, wakes);
 		fig[5].v[r] = (double)p_virq / p_mem;
 		if (r == 0)
-			printf("# rep 0 absolute: wake p50 virq %llu ns, eventfd %llu ns; poll p50 virq %llu ns, memory %llu ns\n",
+			printf("# rep 0 absolute: wake p50 virq %llu ns, eventfd %llu ns, irqfd %llu ns, irqfd deferred %llu ns, ipi %llu ns; poll p50 virq %llu ns, memory %llu ns\n",
 			       (unsigned long long)v50, (unsigned long long)e50,
+			       (unsigned long long)f50,
+			       (unsigned long long)d50,
+			       (unsigned long long)i50,
 			       (unsigned long long)p_virq,
 			       (unsigned long long)p_mem);
 	}
@@ -502,14 +665,14 @@ int main(int argc, char **argv)
 			bad_measurements);
 		return 2;
 	}
-	printf("%-28s %8s %18s %8s\n", "figure", "median", "spread", "target");
+	printf("%-38s %8s %18s %8s\n", "figure", "median", "spread", "target");
 	for (i = 0; i < nfig; i++) {
 		char tgt[16] = "-";
 
 		summarize(&fig[i], reps);
 		if (fig[i].target)
 			snprintf(tgt, sizeof(tgt), "<= %.1f", fig[i].target);
-		printf("%-28s %8.2f %8.2f..%-8.2f %8s\n", fig[i].name,
+		printf("%-38s %8.2f %8.2f..%-8.2f %8s\n", fig[i].name,
 		       fig[i].med, fig[i].lo, fig[i].hi, tgt);
 	}
 	printf("{\"reps\": %d, \"calls\": %d, \"wakes\": %d", reps, calls,

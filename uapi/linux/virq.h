@@ -32,6 +32,7 @@
 #define VIRQ_MAX_VCPUS		1024
 #define VIRQ_NR_GSIS		4096	/* GSIs are 0 .. VIRQ_NR_GSIS - 1 */
 #define VIRQ_MAX_ROUTES		4096	/* entries in one routing table */
+#define VIRQ_MAX_IRQFDS		1024	/* irqfds bound to one chip */
 
 /*
  * Extensions reported by VIRQ_CHECK_EXTENSION (> 0: supported, the value
@@ -47,6 +48,9 @@
 #define VIRQ_CAP_IRQ_ROUTING	8	/* VIRQ_SET_GSI_ROUTING */
 #define VIRQ_CAP_SIGNAL_MSI	9	/* VIRQ_SIGNAL_MSI */
 #define VIRQ_CAP_VCPU_RUN_PAGE	10	/* mmap of a vCPU fd */
+#define VIRQ_CAP_IRQFD		11	/* VIRQ_IRQFD, returns VIRQ_MAX_IRQFDS */
+#define VIRQ_CAP_IRQFD_RESAMPLE	12	/* VIRQ_IRQFD_FLAG_RESAMPLE */
+#define VIRQ_CAP_STATS		13	/* VIRQ_GET_STATS, returns its version */
 
 /* struct virq_chip_config.flags */
 #define VIRQ_CHIP_PIC		0x1	/* 8259A master + slave */
@@ -259,6 +263,68 @@ struct virq_irqchip {
 	} chip;
 };
 
+/* Argument of VIRQ_IRQFD (KVM's struct kvm_irqfd). */
+#define VIRQ_IRQFD_FLAG_DEASSIGN	0x1
+#define VIRQ_IRQFD_FLAG_RESAMPLE	0x2
+
+struct virq_irqfd_args {
+	__u32 fd;		/* the eventfd */
+	__u32 gsi;
+	__u32 flags;		/* VIRQ_IRQFD_FLAG_* */
+	__u32 resamplefd;	/* with RESAMPLE: the eventfd EOIs signal */
+	__u8 pad[16];		/* must be 0 */
+};
+
+/*
+ * VIRQ_GET_STATS: statistics in a versioned binary layout. The caller
+ * passes a buffer; the kernel writes a header, then nr_vcpus vCPU
+ * records, then nr_gsis GSI records (the GSIs with any count), each of the
+ * size the header gives (newer versions only append fields). If the buffer
+ * is too small, -ENOSPC and size holds the bytes needed.
+ */
+#define VIRQ_STATS_VERSION	1
+
+struct virq_stats_args {
+	__u64 buf;		/* user pointer */
+	__u32 size;		/* in: buffer bytes; out: bytes written/needed */
+	__u32 flags;		/* must be 0 */
+};
+
+struct virq_stats_header {
+	__u32 version;		/* VIRQ_STATS_VERSION */
+	__u32 header_size;
+	__u32 chip_id;		/* in tracepoints and /sys/kernel/debug/virq/ */
+	__u32 nr_vcpus;
+	__u32 vcpu_size;	/* bytes of each struct virq_vcpu_stats */
+	__u32 nr_gsis;
+	__u32 gsi_size;		/* bytes of each struct virq_gsi_stats */
+	__u32 pad;
+	__u64 irqfd_injections;
+	__u64 msis;		/* VIRQ_SIGNAL_MSI calls */
+};
+
+struct virq_vcpu_stats {
+	__u32 apic_id;
+	__u32 pad;
+	__u64 kicks_wake;	/* kicks that woke VIRQ_VCPU_WAIT */
+	__u64 kicks_signal;	/* kicks that sent the registered signal */
+	__u64 kicks_none;	/* kicks that found the thread outside guest code */
+	__u64 signals_dropped;	/* registrations dropped at a kick (exec...) */
+	__u64 acks;		/* vectors acknowledged */
+	__u64 eois;		/* EOIs (LAPIC register or VIRQ_VCPU_EOI) */
+	__u64 halts;		/* VIRQ_VCPU_WAIT calls that slept */
+	__u64 halt_ns;		/* time spent asleep in them */
+};
+
+struct virq_gsi_stats {
+	__u32 gsi;
+	__u32 pad;
+	__u64 raised;		/* VIRQ_IRQ_LINE(_STATUS) / irqfd raises */
+	__u64 delivered;	/* raises with status > 0 */
+	__u64 coalesced;	/* raises with status 0 */
+	__u64 masked;		/* raises with status < 0 */
+};
+
 /* ioctls on a chip fd */
 #define VIRQ_SET_GSI_ROUTING	_IOW(VIRQIO, 0x90, struct virq_irq_routing)
 #define VIRQ_IRQ_LINE		_IOW(VIRQIO, 0x91, struct virq_irq_level)
@@ -269,6 +335,8 @@ struct virq_irqchip {
 #define VIRQ_GET_IRQCHIP	_IOWR(VIRQIO, 0x96, struct virq_irqchip)
 #define VIRQ_SET_IRQCHIP	_IOW(VIRQIO, 0x97, struct virq_irqchip)
 #define VIRQ_GET_CHIP_CONFIG	_IOR(VIRQIO, 0x98, struct virq_chip_config)
+#define VIRQ_IRQFD		_IOW(VIRQIO, 0x99, struct virq_irqfd_args)
+#define VIRQ_GET_STATS		_IOWR(VIRQIO, 0x9a, struct virq_stats_args)
 #define VIRQ_NOP		_IO(VIRQIO, 0x9f)	/* does nothing: a baseline */
 
 /*

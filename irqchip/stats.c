@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Statistics: per GSI (raised, delivered, coalesced, masked, by the status
+ * each raise got) and per vCPU (kicks by kind, dropped signal
+ * registrations, acknowledges, EOIs, halts and the time spent in them),
+ * read with VIRQ_GET_STATS in a versioned layout and shown in debugfs.
+ *
+ * Counters are atomic64_t, updated lock-free from any context. GSI
+ * counters live in blocks of VIRQ_GSI_BLOCK allocated on the first raise
+ * of a GSI in the block (GFP_NOWAIT: raises may come from an irqfd's
+ * wake-up), published with cmpxchg and charged to the chip's memcg;
+ * block 0 (the ISA and first IOAPIC's GSIs) exists from creation.
+ *
+ * Locks: none of its own. May call: nothing but the allocator.
+ */
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <kunit/visibility.h>
+
+#include "virq.h"
+
+u64 virq_stat_read(atomic64_t *c)
+{
+	return atomic64_read(c);
+}
+
+static struct virq_gsi_counters *gsi_block(struct virq_chip *chip, u32 gsi,
+					   bool create)
+{
+	struct virq_gsi_counters **slot = &chip->gsi_stats[gsi / VIRQ_GSI_BLOCK];
+	struct virq_gsi_counters *b = READ_ONCE(*slot), *old;
+
+	if (b || !create)
+		return b;
+	b = kcalloc(VIRQ_GSI_BLOCK, sizeof(*b),
+		    GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+	if (!b)
+		return NULL;		/* no memory: this raise is not counted */
+	old = cmpxchg(slot, NULL, b);
+	if (old) {
+		kfree(b);
+		return old;
+	}
+	return b;
+}
+
+/**
+ * virq_stats_line() - count a raise of a GSI and the status it got
+ * @chip: the chip
+ * @gsi: the GSI (below VIRQ_NR_GSIS)
+ * @status: VIRQ_IRQ_LINE_STATUS's result
+ */
+void virq_stats_line(struct virq_chip *chip, u32 gsi, int status)
+{
+	struct virq_gsi_counters *c = gsi_block(chip, gsi, true);
+
+	if (!c)
+		return;
+	c += gsi % VIRQ_GSI_BLOCK;
+	atomic64_inc(&c->raised);
+	if (status > 0)
+		atomic64_inc(&c->delivered);
+	else if (status == 0)
+		atomic64_inc(&c->coalesced);
+	else
+		atomic64_inc(&c->masked);
+}
+
+void virq_stats_irqfd(struct virq_chip *chip)
+{
+	atomic64_inc(&chip->irqfd_injections);
+}
+
+int virq_stats_init(struct virq_chip *chip)
+{
+	return gsi_block(chip, 0, true) ? 0 : -ENOMEM;
+}
+
+void virq_stats_free(struct virq_chip *chip)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(chip->gsi_stats); i++)
+		kfree(chip->gsi_stats[i]);
+}
+
+static bool gsi_used(struct virq_gsi_counters *c)
+{
+	return atomic64_read(&c->raised);
+}
+
+/*
+ * Fill @out (NULL: only count) with at most @max GSI records; returns how
+ * many there are (or were written).
+ */
+static u32 fill_gsis(struct virq_chip *chip, struct virq_gsi_stats *out,
+		     u32 max)
+{
+	struct virq_gsi_counters *b, *c;
+	u32 blk, i, n = 0;
+
+	for (blk = 0; blk < ARRAY_SIZE(chip->gsi_stats); blk++) {
+		b = READ_ONCE(chip->gsi_stats[blk]);
+		for (i = 0; b && i < VIRQ_GSI_BLOCK && n < max; i++) {
+			c = &b[i];
+			if (!gsi_used(c))
+				continue;
+			if (out) {
+				out[n].gsi = blk * VIRQ_GSI_BLOCK + i;
+				out[n].pad = 0;
+				out[n].raised = atomic64_read(&c->raised);
+				out[n].delivered = atomic64_read(&c->delivered);
+				out[n].coalesced = atomic64_read(&c->coalesced);
+				out[n].masked = atomic64_read(&c->masked);
+			}
+			n++;
+		}
+	}
+	return n;
+}
+
+void virq_vcpu_fill_stats(struct virq_vcpu *vcpu, struct virq_vcpu_stats *o)
+{
+	struct virq_vcpu_counters *c = &vcpu->stats;
+
+	memset(o, 0, sizeof(*o));
+	o->apic_id = vcpu->apic_id;
+	o->kicks_wake = atomic64_read(&c->kicks_wake);
+	o->kicks_signal = atomic64_read(&c->kicks_signal);
+	o->kicks_none = atomic64_read(&c->kicks_none);
+	o->signals_dropped = atomic64_read(&c->signals_dropped);
+	o->acks = atomic64_read(&c->acks);
+	o->eois = atomic64_read(&c->eois);
+	o->halts = atomic64_read(&c->halts);
+	o->halt_ns = atomic64_read(&c->halt_ns);
+}
+
+/**
+ * virq_stats_ioctl() - VIRQ_GET_STATS
+ * @chip: the chip
+ * @argp: struct virq_stats_args
+ *
+ * A snapshot, each counter read atomically (not all at one instant).
+ *
+ * Return: 0; -ENOSPC with args.size set to what is needed; -EINVAL for
+ * flags; -EFAULT; -ENOMEM.
+ */
+int virq_stats_ioctl(struct virq_chip *chip, void __user *argp)
+{
+	struct virq_stats_header *h;
+	struct virq_stats_args a;
+	struct virq_vcpu_stats *vs;
+	struct virq_gsi_stats *gs;
+	u32 nv, ng, i;
+	size_t size;
+	void *buf;
+	int ret = 0;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags)
+		return -EINVAL;
+	nv = virq_chip_nr_vcpus(chip);
+	ng = fill_gsis(chip, NULL, VIRQ_NR_GSIS);
+	/* GSIs first raised meanwhile are left out: never more than ng. */
+	size = sizeof(*h) + nv * sizeof(*vs) + ng * sizeof(*gs);
+	if (a.size < size) {
+		a.size = size;
+		return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : -ENOSPC;
+	}
+	buf = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	h = buf;
+	vs = buf + sizeof(*h);
+	gs = (void *)(vs + nv);
+	for (i = 0; i < nv; i++)
+		virq_vcpu_fill_stats(chip->vcpus[i], &vs[i]);
+	ng = fill_gsis(chip, gs, ng);
+	h->version = VIRQ_STATS_VERSION;
+	h->header_size = sizeof(*h);
+	h->chip_id = chip->id;
+	h->nr_vcpus = nv;
+	h->vcpu_size = sizeof(*vs);
+	h->nr_gsis = ng;
+	h->gsi_size = sizeof(*gs);
+	h->irqfd_injections = atomic64_read(&chip->irqfd_injections);
+	h->msis = atomic64_read(&chip->msis);
+	size = sizeof(*h) + nv * sizeof(*vs) + ng * sizeof(*gs);
+	if (copy_to_user(u64_to_user_ptr(a.buf), buf, size))
+		ret = -EFAULT;
+	a.size = size;
+	if (!ret && copy_to_user(argp, &a, sizeof(a)))
+		ret = -EFAULT;
+	kvfree(buf);
+	return ret;
+}
+
+/* The debugfs view: chip totals, then every GSI raised so far. */
+void virq_stats_show(struct seq_file *m, struct virq_chip *chip)
+{
+	struct virq_gsi_counters *b, *c;
+	u32 blk, i;
+
+	seq_printf(m, "irqfd injections %lld, SIGNAL_MSI %lld\n",
+		   atomic64_read(&chip->irqfd_injections),
+		   atomic64_read(&chip->msis));
+	seq_puts(m, "gsi        raised  delivered  coalesced     masked\n");
+	for (blk = 0; blk < ARRAY_SIZE(chip->gsi_stats); blk++) {
+		b = READ_ONCE(chip->gsi_stats[blk]);
+		for (i = 0; b && i < VIRQ_GSI_BLOCK; i++) {
+			c = &b[i];
+			if (!gsi_used(c))
+				continue;
+			seq_printf(m, "%4u %11lld %10lld %10lld %10lld\n",
+				   blk * VIRQ_GSI_BLOCK + i,
+				   atomic64_read(&c->raised),
+				   atomic64_read(&c->delivered),
+				   atomic64_read(&c->coalesced),
+				   atomic64_read(&c->masked));
+		}
+	}
+}

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VIRQ_IRQFD as a device emulation thread uses it: an eventfd write
+ * injects a GSI (an edge through the IOAPIC, or an MSI route) into a
+ * vCPU thread that waits; resample irqfds assert a level line that the
+ * guest's EOI releases, signalling the resamplefd; GSIs without a route;
+ * one binding per eventfd; DEASSIGN; the eventfd or the chip fd closed
+ * while bound; bad arguments; the per-chip limit; and a stress of
+ * signal / deassign / routing swap / close from four threads.
+ */
+#include <pthread.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include "virq_test.h"
+
+#define BASE		0xfec00000ULL
+#define LEVEL		VIRQ_IOAPIC_RTE_LEVEL
+#define REMOTE_IRR	VIRQ_IOAPIC_RTE_REMOTE_IRR
+
+static int mmio_w(int fd, uint64_t addr, uint32_t v)
+{
+	struct virq_io io = { .space = VIRQ_IO_MMIO, .addr = addr, .len = 4,
+			      .write = 1, .data = v };
+
+	return ioctl(fd, VIRQ_IO, &io);
+}
+
+static uint32_t mmio_r(int fd, uint64_t addr)
+{
+	struct virq_io io = { .space = VIRQ_IO_MMIO, .addr = addr, .len = 4 };
+
+	ioctl(fd, VIRQ_IO, &io);
+	return io.data;
+}
+
+static void set_rte(int fd, unsigned int pin, uint64_t v)
+{
+	mmio_w(fd, BASE, 0x11 + 2 * pin);
+	mmio_w(fd, BASE + 0x10, v >> 32);
+	mmio_w(fd, BASE, 0x10 + 2 * pin);
+	mmio_w(fd, BASE + 0x10, (uint32_t)v);
+}
+
+static uint64_t rte(int fd, unsigned int pin)
+{
+	mmio_w(fd, BASE, 0x10 + 2 * pin);
+	return mmio_r(fd, BASE + 0x10);
+}
+
+static int irqfd(int chip, int efd, uint32_t gsi, uint32_t flags, int rfd)
+{
+	struct virq_irqfd_args a = { .fd = efd, .gsi = gsi, .flags = flags,
+				     .resamplefd = rfd };
+
+	return ioctl(chip, VIRQ_IRQFD, &a) ? errno : 0;
+}
+
+static void kick_efd(int efd)
+{
+	uint64_t one = 1;
+
+	if (write(efd, &one, sizeof(one)) != sizeof(one))
+		abort();
+}
+
+/* How many times @efd was signalled (0 if not, within @ms). */
+static uint64_t efd_count(int efd, int ms)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	uint64_t v = 0;
+
+	if (poll(&p, 1, ms) == 1 && read(efd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+FIXTURE(fd) {
+	int dev, chip, v[2];
+	struct virq_vcpu_run *run[2];
+};
+
+FIXTURE_SETUP(fd)
+{
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC, .nr_ioapics = 1,
+		.max_vcpus = 2,
+	};
+	uint8_t all = 0xff;
+	int i;
+
+	self->dev = virq_open();
+	ASSERT_LE(0, self->dev);
+	self->chip = ioctl(self->dev, VIRQ_CREATE_CHIP, &cfg);
+	ASSERT_LE(0, self->chip);
+	for (i = 0; i < 2; i++) {
+		self->v[i] = ioctl(self->chip, VIRQ_CREATE_VCPU, i);
+		ASSERT_LE(0, self->v[i]);
+		self->run[i] = virq_map_run(self->v[i]);
+		ASSERT_NE(NULL, self->run[i]);
+	}
+	virq_pio_fd(self->chip, 0x21, 1, &all);
+	virq_pio_fd(self->chip, 0xa1, 1, &all);
+}
+
+FIXTURE_TEARDOWN(fd)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		munmap(self->run[i], 4096);
+		close(self->v[i]);
+	}
+	close(self->chip);
+	close(self->dev);
+}
+
+TEST(capabilities)
+{
+	int dev = virq_open();
+
+	ASSERT_LE(0, dev);
+	EXPECT_EQ(VIRQ_MAX_IRQFDS, ioctl(dev, VIRQ_CHECK_EXTENSION, VIRQ_CAP_IRQFD));
+	EXPECT_EQ(1, ioctl(dev, VIRQ_CHECK_EXTENSION, VIRQ_CAP_IRQFD_RESAMPLE));
+	close(dev);
+}
+
+struct waiter {
+	int vcpu, vec;
+};
+
+static void *wait_one(void *p)
+{
+	struct waiter *w = p;
+
+	w->vec = virq_wait(w->vcpu, 5000000000LL, VIRQ_WAIT_ACK);
+	return NULL;
+}
+
+TEST_F(fd, injection_reaches_a_waiting_vcpu)
+{
+	struct waiter w = { .vcpu = self->v[0] };
+	int efd = eventfd(0, EFD_CLOEXEC);
+	pthread_t t;
+
+	ASSERT_LE(0, efd);
+	set_rte(self->chip, 5, 0x45);			/* edge, APIC 0 */
+	ASSERT_EQ(0, irqfd(self->chip, efd, 5, 0, 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_one, &w));
+	usleep(20000);
+	kick_efd(efd);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0x45, w.vec);
+	/* An edge: the line is low again, the next write is a new edge. */
+	kick_efd(efd);
+	EXPECT_EQ(0x45, virq_wait(self->v[0], 1000000000, VIRQ_WAIT_ACK));
+	close(efd);
+}
+
+TEST_F(fd, msi_route_through_irqfd)
+{
+	struct {
+		struct virq_irq_routing r;
+		struct virq_irq_routing_entry e;
+	} rt = { .r = { .nr = 1 } };
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	rt.e.gsi = 100;
+	rt.e.type = VIRQ_IRQ_ROUTING_MSI;
+	rt.e.u.msi.address_lo = 0xfee01000;
+	rt.e.u.msi.data = 0x61;
+	ASSERT_EQ(0, ioctl(self->chip, VIRQ_SET_GSI_ROUTING, &rt));
+	ASSERT_EQ(0, irqfd(self->chip, efd, 100, 0, 0));
+	kick_efd(efd);
+	EXPECT_EQ(0x61, virq_wait(self->v[1], 1000000000, VIRQ_WAIT_ACK));
+	kick_efd(efd);
+	kick_efd(efd);
+	EXPECT_EQ(0x61, virq_wait(self->v[1], 1000000000, VIRQ_WAIT_ACK));
+	close(efd);
+}
+
+/* Level-triggered: asserted by the eventfd, released by the EOI. */
+TEST_F(fd, resample_cycle)
+{
+	int efd = eventfd(0, EFD_CLOEXEC), rfd = eventfd(0, EFD_CLOEXEC);
+
+	set_rte(self->chip, 10, 0x4a | LEVEL);
+	ASSERT_EQ(0, irqfd(self->chip, efd, 10, VIRQ_IRQFD_FLAG_RESAMPLE, rfd));
+	kick_efd(efd);
+	EXPECT_EQ(0x4a, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(REMOTE_IRR, rte(self->chip, 10) & REMOTE_IRR);
+	EXPECT_EQ(0, efd_count(rfd, 0));		/* not yet */
+	/* The guest's EOI: de-asserted, resamplefd signalled, no repeat. */
+	EXPECT_EQ(0, ioctl(self->v[0], VIRQ_VCPU_EOI, 0x4a));
+	EXPECT_EQ(1, efd_count(rfd, 1000));
+	EXPECT_EQ(0, rte(self->chip, 10) & REMOTE_IRR);
+	EXPECT_EQ(-1, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	/* The device still has work: it asserts again. */
+	kick_efd(efd);
+	EXPECT_EQ(0x4a, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(0, ioctl(self->v[0], VIRQ_VCPU_EOI, 0x4a));
+	EXPECT_EQ(1, efd_count(rfd, 1000));
+	close(efd);
+	close(rfd);
+}
+
+/* Two resample irqfds on one GSI: one assertion, both notified. */
+TEST_F(fd, two_resamplers_on_one_gsi)
+{
+	int e1 = eventfd(0, 0), r1 = eventfd(0, 0);
+	int e2 = eventfd(0, 0), r2 = eventfd(0, 0);
+
+	set_rte(self->chip, 11, 0x4b | LEVEL);
+	ASSERT_EQ(0, irqfd(self->chip, e1, 11, VIRQ_IRQFD_FLAG_RESAMPLE, r1));
+	ASSERT_EQ(0, irqfd(self->chip, e2, 11, VIRQ_IRQFD_FLAG_RESAMPLE, r2));
+	kick_efd(e1);
+	kick_efd(e2);
+	EXPECT_EQ(0x4b, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(-1, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));	/* one */
+	EXPECT_EQ(0, ioctl(self->v[0], VIRQ_VCPU_EOI, 0x4b));
+	EXPECT_EQ(1, efd_count(r1, 1000));
+	EXPECT_EQ(1, efd_count(r2, 1000));
+	/* One of them deassigned: the other carries on. */
+	EXPECT_EQ(0, irqfd(self->chip, e1, 11, VIRQ_IRQFD_FLAG_DEASSIGN, 0));
+	kick_efd(e2);
+	EXPECT_EQ(0x4b, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(0, ioctl(self->v[0], VIRQ_VCPU_EOI, 0x4b));
+	EXPECT_EQ(1, efd_count(r2, 1000));
+	EXPECT_EQ(0, efd_count(r1, 50));
+	close(e1);
+	close(e2);
+	close(r1);
+	close(r2);
+}
+
+/* Through the PIC: the PIC's EOI releases the line. */
+TEST_F(fd, resample_through_the_pic)
+{
+	int efd = eventfd(0, 0), rfd = eventfd(0, 0);
+
+	ASSERT_EQ(0, virq_pic_init_linux(self->chip));
+	ASSERT_EQ(0, virq_outb(self->chip, 0x4d0, 0x20));	/* IRQ 5 level */
+	ASSERT_EQ(0, irqfd(self->chip, efd, 5, VIRQ_IRQFD_FLAG_RESAMPLE, rfd));
+	kick_efd(efd);
+	EXPECT_EQ(0x35, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(0, efd_count(rfd, 0));
+	EXPECT_EQ(0, virq_outb(self->v[0], 0x20, 0x20));	/* EOI */
+	EXPECT_EQ(1, efd_count(rfd, 1000));
+	EXPECT_EQ(-1, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	close(efd);
+	close(rfd);
+}
+
+TEST_F(fd, unrouted_gsi_works_once_routed)
+{
+	struct {
+		struct virq_irq_routing r;
+		struct virq_irq_routing_entry e;
+	} rt = { .r = { .nr = 1 } };
+	int efd = eventfd(0, 0);
+
+	ASSERT_EQ(0, irqfd(self->chip, efd, 200, 0, 0));
+	kick_efd(efd);
+	EXPECT_EQ(-1, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	rt.e.gsi = 200;
+	rt.e.type = VIRQ_IRQ_ROUTING_MSI;
+	rt.e.u.msi.address_lo = 0xfee00000;
+	rt.e.u.msi.data = 0x71;
+	ASSERT_EQ(0, ioctl(self->chip, VIRQ_SET_GSI_ROUTING, &rt));
+	kick_efd(efd);
+	EXPECT_EQ(0x71, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	close(efd);
+}
+
+TEST_F(fd, one_binding_per_eventfd)
+{
+	int efd = eventfd(0, 0), dev2, chip2;
+	struct virq_chip_config cfg = virq_cfg_pic(1);
+
+	ASSERT_EQ(0, irqfd(self->chip, efd, 5, 0, 0));
+	EXPECT_EQ(EBUSY, irqfd(self->chip, efd, 5, 0, 0));
+	EXPECT_EQ(EBUSY, irqfd(self->chip, efd, 6, 0, 0));
+	dev2 = virq_open();
+	chip2 = ioctl(dev2, VIRQ_CREATE_CHIP, &cfg);
+	ASSERT_LE(0, chip2);
+	EXPECT_EQ(EBUSY, irqfd(chip2, efd, 5, 0, 0));	/* another chip */
+	/* Deassigned: free to bind elsewhere. */
+	EXPECT_EQ(0, irqfd(self->chip, efd, 5, VIRQ_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(0, irqfd(chip2, efd, 5, 0, 0));
+	close(chip2);		/* the chip fd's close unbinds it */
+	EXPECT_EQ(0, irqfd(self->chip, efd, 5, 0, 0));
+	close(dev2);
+	close(efd);
+}
+
+TEST_F(fd, deassign_then_signal_does_nothing)
+{
+	int efd = eventfd(0, 0);
+
+	set_rte(self->chip, 5, 0x45);
+	ASSERT_EQ(0, irqfd(self->chip, efd, 5, 0, 0));
+	EXPECT_EQ(ENOENT, irqfd(self->chip, efd, 6, VIRQ_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(0, irqfd(self->chip, efd, 5, VIRQ_IRQFD_FLAG_DEASSIGN, 0));
+	kick_efd(efd);
+	EXPECT_EQ(-1, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(ENOENT, irqfd(self->chip, efd, 5, VIRQ_IRQFD_FLAG_DEASSIGN, 0));
+	/* The eventfd keeps its count: nobody consumed it. */
+	EXPECT_EQ(1, efd_count(efd, 0));
+	close(efd);
+}
+
+/* Closing the eventfd detaches the irqfd: the same number binds again. */
+TEST_F(fd, eventfd_closed_while_bound)
+{
+	int efd = eventfd(0, 0), efd2, i;
+
+	set_rte(self->chip, 5, 0x45);
+	ASSERT_EQ(0, irqfd(self->chip, efd, 5, 0, 0));
+	close(efd);
+	/*
+	 * The binding went with it: the chip's limit is not consumed by
+	 * closed eventfds (VIRQ_MAX_IRQFDS binds and closes in a row).
+	 */
+	for (i = 0; i < VIRQ_MAX_IRQFDS + 8; i++) {
+		efd2 = eventfd(0, 0);
+		ASSERT_EQ(0, irqfd(self->chip, efd2, 5, 0, 0));
+		close(efd2);
+		if (i % 64 == 0)
+			usleep(1000);	/* let the detach work run */
+	}
+	usleep(50000);
+	efd2 = eventfd(0, 0);
+	ASSERT_EQ(0, irqfd(self->chip, efd2, 5, 0, 0));
+	kick_efd(efd2);
+	EXPECT_EQ(0x45, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	close(efd2);
+}
+
+TEST_F(fd, bad_arguments)
+{
+	struct virq_irqfd_args a = { .gsi = 5 };
+	int efd = eventfd(0, 0), rfd = eventfd(0, 0), p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	EXPECT_EQ(EINVAL, irqfd(self->chip, efd, 5, 4, 0));	/* flag */
+	EXPECT_EQ(EINVAL, irqfd(self->chip, efd, VIRQ_NR_GSIS, 0, 0));
+	EXPECT_EQ(EINVAL, irqfd(self->chip, efd, 5, 0, rfd));	/* no RESAMPLE */
+	EXPECT_EQ(EINVAL, irqfd(self->chip, efd, 5, VIRQ_IRQFD_FLAG_DEASSIGN |
+				VIRQ_IRQFD_FLAG_RESAMPLE, rfd));
+	EXPECT_EQ(EINVAL, irqfd(self->chip, p[0], 5, 0, 0));	/* not eventfd */
+	EXPECT_EQ(EBADF, irqfd(self->chip, 9999, 5, 0, 0));
+	EXPECT_EQ(EBADF, irqfd(self->chip, efd, 5, VIRQ_IRQFD_FLAG_RESAMPLE,
+			       9999));
+	EXPECT_EQ(EINVAL, irqfd(self->chip, efd, 5, VIRQ_IRQFD_FLAG_RESAMPLE,
+				p[0]));
+	a.fd = efd;
+	a.pad[15] = 1;
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_IRQFD, &a));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->chip, VIRQ_IRQFD, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	/* Nothing was bound by any of them. */
+	EXPECT_EQ(0, irqfd(self->chip, efd, 5, 0, 0));
+	close(efd);
+	close(rfd);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F(fd, limit_per_chip)
+{
+	struct rlimit rl = { 4096, 4096 };
+	int efds[VIRQ_MAX_IRQFDS + 1], i, n = 0;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	for (i = 0; i <= VIRQ_MAX_IRQFDS; i++) {
+		efds[i] = eventfd(0, 0);
+		ASSERT_LE(0, efds[i]);
+		if (irqfd(self->chip, efds[i], i % VIRQ_NR_GSIS, 0, 0) == 0)
+			n++;
+		else
+			EXPECT_EQ(ENOSPC, irqfd(self->chip, efds[i], 1, 0, 0));
+	}
+	EXPECT_EQ(VIRQ_MAX_IRQFDS, n);
+	for (i = 0; i <= VIRQ_MAX_IRQFDS; i++)
+		close(efds[i]);
+}
+
+/* Four threads: signal, deassign/assign, routing swaps, chip close. */
+struct stress {
+	int dev, chip, efd[4];
+	atomic_int stop;
+	atomic_long signals, binds, swaps;
+};
+
+static void *st_signal(void *p)
+{
+	struct stress *s = p;
+	uint64_t one = 1;
+	int i = 0;
+
+	while (!atomic_load(&s->stop)) {
+		if (write(s->efd[i++ % 4], &one, 8) == 8)
+			atomic_fetch_add(&s->signals, 1);
+	}
+	return NULL;
+}
+
+static void *st_bind(void *p)
+{
+	struct stress *s = p;
+	int i = 0, e;
+
+	while (!atomic_load(&s->stop)) {
+		e = i++ % 4;
+		irqfd(s->chip, s->efd[e], 16 + e, VIRQ_IRQFD_FLAG_DEASSIGN, 0);
+		if (!irqfd(s->chip, s->efd[e], 16 + e, 0, 0))
+			atomic_fetch_add(&s->binds, 1);
+	}
+	return NULL;
+}
+
+static void *st_route(void *p)
+{
+	struct stress *s = p;
+	struct {
+		struct virq_irq_routing r;
+		struct virq_irq_routing_entry e[4];
+	} rt = { .r = { .nr = 4 } };
+	int i = 0, j;
+
+	for (j = 0; j < 4; j++) {
+		rt.e[j].gsi = 16 + j;
+		rt.e[j].type = VIRQ_IRQ_ROUTING_MSI;
+		rt.e[j].u.msi.address_lo = 0xfee00000;
+	}
+	while (!atomic_load(&s->stop)) {
+		for (j = 0; j < 4; j++)
+			rt.e[j].u.msi.data = 0x40 + (i + j) % 64;
+		if (!ioctl(s->chip, VIRQ_SET_GSI_ROUTING, &rt))
+			atomic_fetch_add(&s->swaps, 1);
+		i++;
+	}
+	return NULL;
+}
+
+static void *st_drain(void *p)
+{
+	struct stress *s = p;
+	int v = ioctl(s->chip, VIRQ_CREATE_VCPU, 0);
+
+	while (!atomic_load(&s->stop))
+		ioctl(v, VIRQ_VCPU_ACK, 0);
+	close(v);
+	return NULL;
+}
+
+TEST(stress_signal_deassign_route_close)
+{
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC,
+		.nr_ioapics = 1, .max_vcpus = 1,
+	};
+	static struct stress s;
+	pthread_t t[4];
+	int round, i;
+
+	s.dev = virq_open();
+	ASSERT_LE(0, s.dev);
+	for (i = 0; i < 4; i++)
+		s.efd[i] = eventfd(0, EFD_NONBLOCK);
+	for (round = 0; round < 20; round++) {
+		s.chip = ioctl(s.dev, VIRQ_CREATE_CHIP, &cfg);
+		ASSERT_LE(0, s.chip);
+		atomic_store(&s.stop, 0);
+		ASSERT_EQ(0, pthread_create(&t[0], NULL, st_signal, &s));
+		ASSERT_EQ(0, pthread_create(&t[1], NULL, st_bind, &s));
+		ASSERT_EQ(0, pthread_create(&t[2], NULL, st_route, &s));
+		ASSERT_EQ(0, pthread_create(&t[3], NULL, st_drain, &s));
+		usleep(50000);
+		/* The chip fd closes under them; the threads then fail. */
+		close(s.chip);
+		usleep(10000);
+		atomic_store(&s.stop, 1);
+		for (i = 0; i < 4; i++)
+			pthread_join(t[i], NULL);
+	}
+	TH_LOG("%ld signals, %ld binds, %ld routing swaps",
+	       atomic_load(&s.signals), atomic_load(&s.binds),
+	       atomic_load(&s.swaps));
+	EXPECT_LT(0, atomic_load(&s.binds));
+	EXPECT_LT(0, atomic_load(&s.swaps));
+	/* Everything was unbound with the chips: the eventfds bind again. */
+	s.chip = ioctl(s.dev, VIRQ_CREATE_CHIP, &cfg);
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(0, irqfd(s.chip, s.efd[i], 1, 0, 0));
+		close(s.efd[i]);
+	}
+	close(s.chip);
+	close(s.dev);
+}
+
+TEST_HARNESS_MAIN
