@@ -217,7 +217,7 @@ void virq_apic_map_update(struct virq_chip *chip)
 	if (old && old->gen == gen && old->nr == n)
 		goto unlock;		/* someone rebuilt it already */
 	size = roundup_pow_of_two(max_t(u32, 16, 2 * n));
-	m = kvzalloc(struct_size(m, slot, size), GFP_KERNEL_ACCOUNT);
+	m = kvzalloc(struct_size(m, slot, size), VIRQ_GFP);
 	if (!m)
 		goto unlock;		/* the scan stays correct */
 	m->gen = gen;

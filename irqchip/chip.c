@@ -13,11 +13,11 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/xarray.h>
 #include <kunit/visibility.h>
 
 #include "virq.h"
@@ -80,7 +80,8 @@ int virq_chip_config_check(const struct virq_chip_config *cfg)
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_chip_config_check);
 
-static DEFINE_IDA(virq_chip_ids);
+static DEFINE_XARRAY_ALLOC1(virq_chip_ids);
+static u32 virq_next_chip_id;
 
 static void virq_chip_release(struct kref *ref)
 {
@@ -101,7 +102,7 @@ static void virq_chip_release(struct kref *ref)
 	mutex_destroy(&chip->resample_lock);
 	virq_stats_free(chip);
 	if (chip->id)
-		ida_free(&virq_chip_ids, chip->id);
+		xa_erase(&virq_chip_ids, chip->id);
 	/* No fd is left, so no reader can hold the table. */
 	virq_routing_free(rcu_dereference_protected(chip->routing, true));
 	kfree(chip->vcpus);
@@ -158,6 +159,11 @@ static int virq_ioctl_irq_line(struct virq_chip *chip,
 		return -EFAULT;
 	if (il.irq >= VIRQ_NR_GSIS || il.level > 1)
 		return -EINVAL;
+	if (il.level) {
+		r = virq_stats_prepare(chip, il.irq);
+		if (r)
+			return r;
+	}
 	r = virq_irq_line(chip, il.irq, il.level, status);
 	/* Only the status word goes back. */
 	if (status && copy_to_user(&argp->status, &r, sizeof(r)))
@@ -382,7 +388,7 @@ struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
 	int ret = -ENOMEM;
 	unsigned int i;
 
-	chip = kzalloc(sizeof(*chip), GFP_KERNEL_ACCOUNT);
+	chip = kzalloc(sizeof(*chip), VIRQ_GFP);
 	if (!chip)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&chip->ref);
@@ -394,25 +400,29 @@ struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
 	INIT_LIST_HEAD(&chip->resamplers);
 	chip->cfg = *cfg;
 	chip->vcpus = kcalloc(cfg->max_vcpus, sizeof(*chip->vcpus),
-			      GFP_KERNEL_ACCOUNT);
+			      VIRQ_GFP);
 	if (!chip->vcpus)
 		goto fail;
-	chip->pic = kzalloc(sizeof(*chip->pic), GFP_KERNEL_ACCOUNT);
+	chip->pic = kzalloc(sizeof(*chip->pic), VIRQ_GFP);
 	if (!chip->pic)
 		goto fail;
 	virq_pic_init(chip->pic);
 	chip->pic->chip = chip;
 	if (virq_stats_init(chip))
 		goto fail;
-	/* IDs start at 1: 0 marks "none" in the release path. */
-	ret = ida_alloc_min(&virq_chip_ids, 1, GFP_KERNEL);
+	/*
+	 * IDs start at 1 (0 marks "none" in the release path) and are not
+	 * reused until they wrap, so traces and debugfs paths name one chip.
+	 */
+	ret = xa_alloc_cyclic(&virq_chip_ids, &chip->id, NULL,
+			      XA_LIMIT(1, INT_MAX), &virq_next_chip_id,
+			      GFP_KERNEL);
 	if (ret < 0)
 		goto fail;
-	chip->id = ret;
 	ret = -ENOMEM;
 	for (i = 0; i < cfg->nr_ioapics; i++) {
 		chip->ioapic[i] = kzalloc(sizeof(*chip->ioapic[i]),
-					  GFP_KERNEL_ACCOUNT);
+					  VIRQ_GFP);
 		if (!chip->ioapic[i])
 			goto fail;
 		virq_ioapic_init(chip->ioapic[i], chip, i);
@@ -423,6 +433,9 @@ struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
 		goto fail;
 	}
 	RCU_INIT_POINTER(chip->routing, rt);
+	ret = virq_stats_prepare_table(chip, rt);
+	if (ret)
+		goto fail;
 	virq_debugfs_chip_add(chip);
 	return chip;
 fail:
@@ -430,6 +443,27 @@ fail:
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_chip_alloc);
+
+/**
+ * virq_memcg_headroom() - room in the memory cgroup for a new fd?
+ *
+ * The file and any fd-table growth that installing a file descriptor
+ * needs are allocated by the VFS with a charged GFP_KERNEL: at a full
+ * memory cgroup that invokes its OOM killer instead of failing. Charging
+ * (then releasing) 16 KiB the way virq allocates, first, turns a full
+ * cgroup into -ENOMEM before that point.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int virq_memcg_headroom(void)
+{
+	struct page *p = alloc_pages(VIRQ_GFP | __GFP_NOWARN, 2);
+
+	if (!p)
+		return -ENOMEM;
+	__free_pages(p, 2);
+	return 0;
+}
 
 int virq_create_chip(const struct virq_chip_config __user *ucfg)
 {
@@ -445,8 +479,10 @@ int virq_create_chip(const struct virq_chip_config __user *ucfg)
 	chip = virq_chip_alloc(&cfg);
 	if (IS_ERR(chip))
 		return PTR_ERR(chip);
-	ret = anon_inode_getfd("virq-chip", &virq_chip_fops, chip,
-			       O_RDWR | O_CLOEXEC);
+	ret = virq_memcg_headroom();
+	if (!ret)
+		ret = anon_inode_getfd("virq-chip", &virq_chip_fops, chip,
+				       O_RDWR | O_CLOEXEC);
 	if (ret < 0)
 		virq_chip_put(chip);
 	return ret;

@@ -11,12 +11,19 @@
  * each device. The chip outlives its files: they are removed at chip
  * release before anything is freed, and debugfs waits for readers.
  *
+ * The files are made by a kernel worker, not by the creating process:
+ * debugfs allocates inodes and dentries with an ordinary charged
+ * GFP_KERNEL, which at a full memory cgroup would invoke its OOM killer
+ * instead of failing. Uncharged, they cost a few hundred bytes per chip
+ * and vCPU, bounded by the chips and vCPUs, whose memory is charged.
+ *
  * Locks: none of its own. May call: i8259.c, ioapic.c, lapic.c, vcpu.c
  * (state getters), irqfd.c (the irqfd list), stats.c.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "virq.h"
 
@@ -142,8 +149,8 @@ static int vcpu_show(struct seq_file *m, void *unused)
 		   st->flags & VIRQ_LAPIC_STATE_EXTINT ? " extint" : "",
 		   st->flags & VIRQ_LAPIC_STATE_RTC_OWED ? " rtc-owed" : "");
 	virq_vcpu_fill_stats(vcpu, &s);
-	seq_printf(m, "  kicks: wake %llu signal %llu none %llu (registrations dropped %llu)\n",
-		   s.kicks_wake, s.kicks_signal, s.kicks_none,
+	seq_printf(m, "  kicks: wake %llu in-guest %llu none %llu; signals sent %llu, registrations dropped %llu\n",
+		   s.kicks_wake, s.kicks_signal, s.kicks_none, s.signals,
 		   s.signals_dropped);
 	seq_printf(m, "  acks %llu eois %llu halts %llu halted %llu ns\n",
 		   s.acks, s.eois, s.halts, s.halt_ns);
@@ -205,25 +212,54 @@ static int stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
-void virq_debugfs_vcpu_add(struct virq_vcpu *vcpu)
+/* Run @fn(@arg) in a kernel worker, outside the caller's memory cgroup. */
+struct uncharged_call {
+	struct work_struct work;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static void uncharged_work(struct work_struct *work)
 {
+	struct uncharged_call *c = container_of(work, struct uncharged_call,
+						work);
+
+	c->fn(c->arg);
+}
+
+static void run_uncharged(void (*fn)(void *arg), void *arg)
+{
+	struct uncharged_call c = { .fn = fn, .arg = arg };
+
+	INIT_WORK_ONSTACK(&c.work, uncharged_work);
+	queue_work(system_unbound_wq, &c.work);
+	flush_work(&c.work);
+	destroy_work_on_stack(&c.work);
+}
+
+static void vcpu_add(void *arg)
+{
+	struct virq_vcpu *vcpu = arg;
 	char name[16];
 
-	if (!vcpu->chip->debugfs)
-		return;
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->index);
 	debugfs_create_file(name, 0400, vcpu->chip->debugfs, vcpu,
 			    &vcpu_fops);
 }
 
-void virq_debugfs_chip_add(struct virq_chip *chip)
+void virq_debugfs_vcpu_add(struct virq_vcpu *vcpu)
 {
+	if (vcpu->chip->debugfs)
+		run_uncharged(vcpu_add, vcpu);
+}
+
+static void chip_add(void *arg)
+{
+	struct virq_chip *chip = arg;
 	struct dentry *d;
 	char name[16];
 	unsigned int i;
 
-	if (IS_ERR_OR_NULL(virq_debugfs_root))
-		return;
 	snprintf(name, sizeof(name), "%u", chip->id);
 	d = debugfs_create_dir(name, virq_debugfs_root);
 	if (IS_ERR(d))
@@ -238,6 +274,12 @@ void virq_debugfs_chip_add(struct virq_chip *chip)
 	debugfs_create_file("routing", 0400, d, chip, &routing_fops);
 	debugfs_create_file("irqfds", 0400, d, chip, &irqfds_fops);
 	debugfs_create_file("stats", 0400, d, chip, &stats_fops);
+}
+
+void virq_debugfs_chip_add(struct virq_chip *chip)
+{
+	if (!IS_ERR_OR_NULL(virq_debugfs_root))
+		run_uncharged(chip_add, chip);
 }
 
 /* Before the chip is freed: waits for every reader of its files. */

@@ -268,7 +268,8 @@ static u8 pic_intack_locked(struct virq_pic *pic)
 {
 	u8 vector = pic_intack_cycle(pic);
 
-	trace_virq_pic_intack(vector, pic->dev[PIC_MASTER].isr,
+	trace_virq_pic_intack(virq_chip_id(pic->chip), vector,
+			      pic->dev[PIC_MASTER].isr,
 			      pic->dev[PIC_SLAVE].isr, false);
 	return vector;
 }
@@ -284,7 +285,8 @@ static u8 pic_poll_read(struct virq_pic *pic, struct virq_i8259 *s)
 	pic_ack_ir(pic, s, ir);
 	if (!pic_is_master(pic, s))
 		pic_slave_int_dropped(pic);
-	trace_virq_pic_intack(PIC_POLL_INT | ir, pic->dev[PIC_MASTER].isr,
+	trace_virq_pic_intack(virq_chip_id(pic->chip), PIC_POLL_INT | ir,
+			      pic->dev[PIC_MASTER].isr,
 			      pic->dev[PIC_SLAVE].isr, true);
 	return PIC_POLL_INT | ir;
 }
@@ -527,7 +529,8 @@ int virq_pic_set_irq(struct virq_pic *pic,
 		ret = 0;	/* still high: no new edge */
 	else
 		ret = 1;
-	trace_virq_pic_set_irq(chip_no & 1, pin & 7, level, ret);
+	trace_virq_pic_set_irq(virq_chip_id(pic->chip), chip_no & 1, pin & 7,
+			       level, ret);
 	pic_set_input(pic, s, pin & 7, level);
 	kick = pic_update(pic);
 	pic_unlock_and_kick(pic, flags, kick);

@@ -183,7 +183,8 @@ static int ioapic_deliver(struct virq_ioapic *io, unsigned int pin,
 		io->rte[pin] |= VIRQ_IOAPIC_RTE_REMOTE_IRR;
 		io->delivered_vector[pin] = msg.vector;
 	}
-	trace_virq_ioapic_deliver(io->index, pin, &msg, status);
+	trace_virq_ioapic_deliver(virq_chip_id(io->chip), io->index, pin,
+				  &msg, status);
 	return status;
 }
 
@@ -250,7 +251,8 @@ int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
 		status = ioapic_deliver(io, pin,
 					line_status && is_rtc_pin(io, pin), k);
 	}
-	trace_virq_ioapic_set_irq(io->index, pin, level, status);
+	trace_virq_ioapic_set_irq(virq_chip_id(io->chip), io->index, pin,
+				  level, status);
 	spin_unlock_irqrestore(&io->lock, flags);
 	return status;
 }
@@ -298,7 +300,8 @@ static void ioapic_eoi_redeliver(struct virq_ioapic *io, u32 pins,
 		    (rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) ||
 		    !pin_asserted(io, pin)) {
 			io->eoi_count[pin] = 0;
-			trace_virq_ioapic_eoi(io->index, pin, rte_vector(rte), 0);
+			trace_virq_ioapic_eoi(virq_chip_id(io->chip), io->index,
+					      pin, rte_vector(rte), 0);
 			continue;
 		}
 		/* Still asserted: again, unless the guest storms. */
@@ -306,10 +309,12 @@ static void ioapic_eoi_redeliver(struct virq_ioapic *io, u32 pins,
 			io->eoi_count[pin] = 0;
 			io->eoi_deferred |= BIT(pin);
 			arm = true;
-			trace_virq_ioapic_eoi(io->index, pin, rte_vector(rte), 2);
+			trace_virq_ioapic_eoi(virq_chip_id(io->chip), io->index,
+					      pin, rte_vector(rte), 2);
 			continue;
 		}
-		trace_virq_ioapic_eoi(io->index, pin, rte_vector(rte), 1);
+		trace_virq_ioapic_eoi(virq_chip_id(io->chip), io->index, pin,
+				      rte_vector(rte), 1);
 		ioapic_deliver(io, pin, false, k);
 	}
 	if (arm && !hrtimer_is_queued(&io->storm_timer))

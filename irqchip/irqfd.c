@@ -11,24 +11,38 @@
  * all of them are notified.
  *
  * The wake-up callback runs in atomic context (under the eventfd's
- * wait-queue lock, interrupts off). It injects there directly: the whole
- * delivery path takes only spinlocks and RCU, and kicks from any context.
- * The module parameter irqfd_defer makes injections go through a work
- * item instead (for comparison: the benchmark measures both).
+ * wait-queue lock, interrupts off, possibly in hard-IRQ context when
+ * another subsystem signals the eventfd). It injects there directly: the
+ * whole delivery path takes only irqsave spinlocks and RCU, allocates
+ * nothing, and kicks from any context. The module parameter irqfd_defer,
+ * read when an irqfd is bound, makes that irqfd inject from a work item
+ * instead (for comparison: the benchmark measures both).
  *
- * The GSI is looked up in the routing table at each injection, so a GSI
- * without a route is accepted and works as soon as a routing update routes
- * it, and no update can be half seen.
+ * An edge is one pass over one routing-table snapshot (virq_irq_pulse),
+ * so a routing update can never assert a pin through the old table and
+ * de-assert another through the new one. A GSI without a route is
+ * accepted and works as soon as a routing update routes it.
  *
- * Locks: chip->irqfd_lock (spinlock, irqsave) protects the chip's irqfd
- * list and each irqfd's membership in it (the wake-up callback takes it to
- * detach an irqfd whose eventfd is closing). chip->resample_lock (mutex)
- * protects the resampler list's writers; the EOI paths read it under RCU.
- * virq_irqfd_lock (mutex) serialises binding against the global set of
- * bound eventfds. Detaching (deassign, eventfd close, chip fd close) is
- * done by a work item on virq_irqfd_wq, which removes the wait entry
- * under the eventfd's lock (so no injection runs afterwards), waits for
- * RCU readers, and frees; DEASSIGN and the chip fd's release flush it.
+ * Publication: an irqfd becomes visible (on chip->irqfds, where DEASSIGN
+ * and chip release find it) in the same critical section that puts it on
+ * the eventfd's wait queue, under that queue's lock, after everything
+ * else about it is set up; the binding thread does not touch it after
+ * that. A signal already pending at binding is consumed and injected in
+ * the same critical section.
+ *
+ * Teardown: whoever takes an irqfd off chip->irqfds under irqfd_lock owns
+ * its teardown: DEASSIGN and chip release run it synchronously; the
+ * eventfd's HUP (atomic) queues it on virq_irqfd_wq. It removes the wait
+ * entry under the eventfd's lock (after which no injection can start),
+ * waits for a queued injection, leaves the resampler and waits for RCU
+ * readers, then frees. nr_irqfds counts an irqfd until it is freed, so
+ * VIRQ_MAX_IRQFDS bounds memory, and chip release waits for it to reach 0.
+ *
+ * Locks: chip->irqfd_lock (spinlock, irqsave) protects chip->irqfds and
+ * nr_irqfds; it nests inside an eventfd's wait-queue lock. resample_lock
+ * (mutex) protects the resampler lists' writers; the EOI paths read them
+ * under RCU. virq_irqfd_lock (mutex) serialises binding against the set
+ * of bound eventfds.
  * May call: routing.c (virq_irq_line), eventfd.
  */
 #include <linux/eventfd.h>
@@ -73,6 +87,8 @@ struct virq_irqfd {
 	struct virq_resampler *resampler;	/* RESAMPLE only */
 	struct eventfd_ctx *resample_ctx;
 	struct list_head link;		/* chip->irqfds, under irqfd_lock */
+	struct list_head gone;		/* a detaching caller's own list */
+	bool published;			/* set by irqfd_queue_proc */
 	struct list_head rlink;		/* resampler->irqfds */
 	wait_queue_entry_t wait;
 	poll_table pt;
@@ -101,22 +117,21 @@ static void irqfd_do_inject(struct virq_irqfd *irqfd)
 		virq_irq_line(chip, irqfd->gsi, 1, false);
 		return;
 	}
-	virq_irq_line(chip, irqfd->gsi, 1, false);
-	virq_irq_line(chip, irqfd->gsi, 0, false);
+	virq_irq_pulse(chip, irqfd->gsi);
+}
+
+/* A signal: inject now, or from the work item. */
+static void irqfd_signalled(struct virq_irqfd *irqfd)
+{
+	if (irqfd->defer)
+		queue_work(virq_irqfd_wq, &irqfd->inject);
+	else
+		irqfd_do_inject(irqfd);
 }
 
 static void irqfd_inject_work(struct work_struct *work)
 {
 	irqfd_do_inject(container_of(work, struct virq_irqfd, inject));
-}
-
-/* Detach: called with chip->irqfd_lock held, at most once per irqfd. */
-static void irqfd_deactivate(struct virq_irqfd *irqfd)
-{
-	lockdep_assert_held(&irqfd->chip->irqfd_lock);
-	list_del_init(&irqfd->link);
-	irqfd->chip->nr_irqfds--;
-	queue_work(virq_irqfd_wq, &irqfd->shutdown);
 }
 
 static bool irqfd_active(struct virq_irqfd *irqfd)
@@ -136,27 +151,51 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 
 	if (flags & EPOLLIN) {
 		eventfd_ctx_do_read(irqfd->ctx, &cnt);
-		if (irqfd->defer)
-			queue_work(virq_irqfd_wq, &irqfd->inject);
-		else
-			irqfd_do_inject(irqfd);
+		irqfd_signalled(irqfd);
 	}
 	if (flags & EPOLLHUP) {
 		/* The eventfd is being closed: the binding goes with it. */
 		spin_lock_irqsave(&chip->irqfd_lock, iflags);
-		if (irqfd_active(irqfd))
-			irqfd_deactivate(irqfd);
+		if (irqfd_active(irqfd)) {
+			list_del_init(&irqfd->link);
+			trace_virq_irqfd_bind(chip->id, irqfd->gsi,
+					      !!irqfd->resampler,
+					      VIRQ_IRQFD_EV_HUP);
+			queue_work(virq_irqfd_wq, &irqfd->shutdown);
+		}
 		spin_unlock_irqrestore(&chip->irqfd_lock, iflags);
 	}
 	return 0;
 }
 
+/*
+ * Called by vfs_poll() at binding, with no lock held: publish the irqfd
+ * and hook it into the eventfd in one critical section under the queue's
+ * lock, and inject a signal that is already pending.
+ */
 static void irqfd_queue_proc(struct file *file, wait_queue_head_t *wqh,
 			     poll_table *pt)
 {
 	struct virq_irqfd *irqfd = container_of(pt, struct virq_irqfd, pt);
+	struct virq_chip *chip = irqfd->chip;
+	unsigned long flags;
+	u64 cnt;
 
-	add_wait_queue(wqh, &irqfd->wait);
+	spin_lock_irqsave(&wqh->lock, flags);
+	spin_lock(&chip->irqfd_lock);
+	if (!chip->irqfds_closed && chip->nr_irqfds < VIRQ_MAX_IRQFDS) {
+		list_add_tail(&irqfd->link, &chip->irqfds);
+		chip->nr_irqfds++;
+		irqfd->published = true;
+	}
+	spin_unlock(&chip->irqfd_lock);
+	if (irqfd->published) {
+		__add_wait_queue(wqh, &irqfd->wait);
+		eventfd_ctx_do_read(irqfd->ctx, &cnt);
+		if (cnt)
+			irqfd_signalled(irqfd);
+	}
+	spin_unlock_irqrestore(&wqh->lock, flags);
 }
 
 /* The shared assertion of one GSI's resample irqfds, created on demand. */
@@ -168,7 +207,7 @@ static struct virq_resampler *resampler_get(struct virq_chip *chip, u32 gsi)
 	list_for_each_entry(r, &chip->resamplers, link)
 		if (r->gsi == gsi)
 			return r;
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	r = kzalloc(sizeof(*r), VIRQ_GFP);
 	if (!r)
 		return NULL;
 	r->chip = chip;
@@ -193,25 +232,23 @@ static void resampler_put(struct virq_resampler *r)
 	kfree_rcu(r, rcu);
 }
 
-static void irqfd_shutdown(struct work_struct *work)
+/* Leave the resampler (not published: nobody else sees the irqfd). */
+static void irqfd_leave_resampler(struct virq_irqfd *irqfd)
 {
-	struct virq_irqfd *irqfd = container_of(work, struct virq_irqfd,
-						shutdown);
 	struct virq_chip *chip = irqfd->chip;
-	u64 cnt;
 
-	/* After this no wake-up can run for us (it holds the same lock). */
-	eventfd_ctx_remove_wait_queue(irqfd->ctx, &irqfd->wait, &cnt);
-	flush_work(&irqfd->inject);
-	if (irqfd->resampler) {
-		mutex_lock(&chip->resample_lock);
-		list_del_rcu(&irqfd->rlink);
-		resampler_put(irqfd->resampler);
-		mutex_unlock(&chip->resample_lock);
-		/* The EOI paths walk the list under RCU. */
-		synchronize_rcu();
+	mutex_lock(&chip->resample_lock);
+	list_del_rcu(&irqfd->rlink);
+	resampler_put(irqfd->resampler);
+	mutex_unlock(&chip->resample_lock);
+	/* The EOI paths walk the list, and signal resample_ctx, under RCU. */
+	synchronize_rcu();
+}
+
+static void irqfd_free(struct virq_irqfd *irqfd)
+{
+	if (irqfd->resample_ctx)
 		eventfd_ctx_put(irqfd->resample_ctx);
-	}
 	mutex_lock(&virq_irqfd_lock);
 	xa_erase(&virq_irqfd_bound, (unsigned long)irqfd->ctx);
 	mutex_unlock(&virq_irqfd_lock);
@@ -219,24 +256,50 @@ static void irqfd_shutdown(struct work_struct *work)
 	kfree(irqfd);
 }
 
+/* The teardown of an irqfd its caller took off chip->irqfds. */
+static void irqfd_teardown(struct virq_irqfd *irqfd)
+{
+	struct virq_chip *chip = irqfd->chip;
+	unsigned long flags;
+	u64 cnt;
+
+	/* After this no wake-up can run for us (it holds the same lock). */
+	eventfd_ctx_remove_wait_queue(irqfd->ctx, &irqfd->wait, &cnt);
+	flush_work(&irqfd->inject);
+	if (irqfd->resampler)
+		irqfd_leave_resampler(irqfd);
+	irqfd_free(irqfd);
+	spin_lock_irqsave(&chip->irqfd_lock, flags);
+	chip->nr_irqfds--;
+	spin_unlock_irqrestore(&chip->irqfd_lock, flags);
+	wake_up_var(&chip->nr_irqfds);
+}
+
+static void irqfd_shutdown(struct work_struct *work)
+{
+	irqfd_teardown(container_of(work, struct virq_irqfd, shutdown));
+}
+
 static int irqfd_assign(struct virq_chip *chip, const struct virq_irqfd_args *a)
 {
 	struct eventfd_ctx *rctx = NULL;
 	struct virq_irqfd *irqfd;
-	unsigned long flags;
 	struct file *file;
-	__poll_t events;
+	bool retried = false;
 	int ret;
 
-	irqfd = kzalloc(sizeof(*irqfd), GFP_KERNEL_ACCOUNT);
+	irqfd = kzalloc(sizeof(*irqfd), VIRQ_GFP);
 	if (!irqfd)
 		return -ENOMEM;
 	irqfd->chip = chip;
 	irqfd->gsi = a->gsi;
 	irqfd->defer = READ_ONCE(irqfd_defer);
 	INIT_LIST_HEAD(&irqfd->link);
+	INIT_LIST_HEAD(&irqfd->rlink);
 	INIT_WORK(&irqfd->inject, irqfd_inject_work);
 	INIT_WORK(&irqfd->shutdown, irqfd_shutdown);
+	init_waitqueue_func_entry(&irqfd->wait, irqfd_wakeup);
+	init_poll_funcptr(&irqfd->pt, irqfd_queue_proc);
 
 	ret = -EBADF;
 	file = fget(a->fd);
@@ -251,53 +314,60 @@ static int irqfd_assign(struct virq_chip *chip, const struct virq_irqfd_args *a)
 		rctx = eventfd_ctx_fdget(a->resamplefd);
 		if (IS_ERR(rctx)) {
 			ret = PTR_ERR(rctx);
-			rctx = NULL;
 			goto put;
 		}
 	}
+	ret = virq_stats_prepare(chip, a->gsi);
+	if (ret)
+		goto put_r;
 
 	/* One binding per eventfd, across every chip. */
 	mutex_lock(&virq_irqfd_lock);
 	ret = xa_insert(&virq_irqfd_bound, (unsigned long)irqfd->ctx, irqfd,
-			GFP_KERNEL_ACCOUNT);
+			VIRQ_GFP);
 	mutex_unlock(&virq_irqfd_lock);
 	if (ret)
-		goto put;		/* -EBUSY: bound already */
-
-	spin_lock_irqsave(&chip->irqfd_lock, flags);
-	if (chip->irqfds_closed || chip->nr_irqfds >= VIRQ_MAX_IRQFDS) {
-		ret = chip->irqfds_closed ? -EBADF : -ENOSPC;
-		spin_unlock_irqrestore(&chip->irqfd_lock, flags);
-		goto unbind;
-	}
-	list_add_tail(&irqfd->link, &chip->irqfds);
-	chip->nr_irqfds++;
-	spin_unlock_irqrestore(&chip->irqfd_lock, flags);
+		goto put_r;		/* -EBUSY: bound already */
 
 	if (rctx) {
 		mutex_lock(&chip->resample_lock);
 		irqfd->resampler = resampler_get(chip, a->gsi);
 		if (irqfd->resampler) {
 			irqfd->resample_ctx = rctx;
+			rctx = NULL;
 			list_add_rcu(&irqfd->rlink, &irqfd->resampler->irqfds);
 		}
 		mutex_unlock(&chip->resample_lock);
 		if (!irqfd->resampler) {
 			ret = -ENOMEM;
-			spin_lock_irqsave(&chip->irqfd_lock, flags);
-			list_del_init(&irqfd->link);
-			chip->nr_irqfds--;
-			spin_unlock_irqrestore(&chip->irqfd_lock, flags);
 			goto unbind;
 		}
 	}
 
-	/* Hook into the eventfd; a signal already pending injects now. */
-	init_waitqueue_func_entry(&irqfd->wait, irqfd_wakeup);
-	init_poll_funcptr(&irqfd->pt, irqfd_queue_proc);
-	events = vfs_poll(file, &irqfd->pt);
-	if (events & EPOLLIN)
-		irqfd_do_inject(irqfd);
+	/*
+	 * Publish and hook in (irqfd_queue_proc). Irqfds being torn down
+	 * still count: if they fill the limit, let them finish, once.
+	 */
+	for (;;) {
+		vfs_poll(file, &irqfd->pt);
+		if (irqfd->published || retried ||
+		    READ_ONCE(chip->irqfds_closed))
+			break;
+		flush_workqueue(virq_irqfd_wq);
+		retried = true;
+	}
+	if (!irqfd->published) {
+		ret = chip->irqfds_closed ? -EBADF : -ENOSPC;
+		if (irqfd->resampler)
+			irqfd_leave_resampler(irqfd);
+		fput(file);
+		irqfd_free(irqfd);
+		return ret;
+	}
+	/* Published: a concurrent DEASSIGN may free it from here on. */
+	trace_virq_irqfd_bind(chip->id, a->gsi,
+			      !!(a->flags & VIRQ_IRQFD_FLAG_RESAMPLE),
+			      VIRQ_IRQFD_EV_ASSIGN);
 	fput(file);
 	return 0;
 
@@ -305,9 +375,10 @@ unbind:
 	mutex_lock(&virq_irqfd_lock);
 	xa_erase(&virq_irqfd_bound, (unsigned long)irqfd->ctx);
 	mutex_unlock(&virq_irqfd_lock);
-put:
+put_r:
 	if (rctx)
 		eventfd_ctx_put(rctx);
+put:
 	eventfd_ctx_put(irqfd->ctx);
 fput:
 	fput(file);
@@ -316,29 +387,48 @@ free:
 	return ret;
 }
 
+/* Take every irqfd matching @ctx/@gsi (NULL: all) off the chip; tear down. */
+static int irqfd_detach(struct virq_chip *chip, struct eventfd_ctx *ctx,
+			u32 gsi, int why)
+{
+	struct virq_irqfd *irqfd, *tmp;
+	unsigned long flags;
+	LIST_HEAD(gone);
+	int n = 0;
+
+	spin_lock_irqsave(&chip->irqfd_lock, flags);
+	if (!ctx)
+		chip->irqfds_closed = true;
+	list_for_each_entry_safe(irqfd, tmp, &chip->irqfds, link) {
+		if (ctx && (irqfd->ctx != ctx || irqfd->gsi != gsi))
+			continue;
+		/* Inactive now: the HUP path leaves it to us. */
+		list_del_init(&irqfd->link);
+		list_add_tail(&irqfd->gone, &gone);
+		trace_virq_irqfd_bind(chip->id, irqfd->gsi,
+				      !!irqfd->resampler, why);
+		n++;
+	}
+	spin_unlock_irqrestore(&chip->irqfd_lock, flags);
+	/* Off the list, they are ours: the HUP path no longer sees them. */
+	list_for_each_entry_safe(irqfd, tmp, &gone, gone)
+		irqfd_teardown(irqfd);
+	return n;
+}
+
 static int irqfd_deassign(struct virq_chip *chip,
 			  const struct virq_irqfd_args *a)
 {
-	struct virq_irqfd *irqfd, *tmp;
 	struct eventfd_ctx *ctx;
-	unsigned long flags;
-	int ret = -ENOENT;
+	int n;
 
 	ctx = eventfd_ctx_fdget(a->fd);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
-	spin_lock_irqsave(&chip->irqfd_lock, flags);
-	list_for_each_entry_safe(irqfd, tmp, &chip->irqfds, link) {
-		if (irqfd->ctx == ctx && irqfd->gsi == a->gsi) {
-			irqfd_deactivate(irqfd);
-			ret = 0;
-		}
-	}
-	spin_unlock_irqrestore(&chip->irqfd_lock, flags);
-	eventfd_ctx_put(ctx);
 	/* Returns once no injection from that eventfd can happen. */
-	flush_workqueue(virq_irqfd_wq);
-	return ret;
+	n = irqfd_detach(chip, ctx, a->gsi, VIRQ_IRQFD_EV_DEASSIGN);
+	eventfd_ctx_put(ctx);
+	return n ? 0 : -ENOENT;
 }
 
 /**
@@ -361,13 +451,11 @@ int virq_irqfd_ioctl(struct virq_chip *chip, void __user *argp)
 		return -EINVAL;
 	if (memchr_inv(a.pad, 0, sizeof(a.pad)) || a.gsi >= VIRQ_NR_GSIS)
 		return -EINVAL;
+	/* KVM's rule: DEASSIGN ignores RESAMPLE and resamplefd. */
+	if (a.flags & VIRQ_IRQFD_FLAG_DEASSIGN)
+		return irqfd_deassign(chip, &a);
 	if (!(a.flags & VIRQ_IRQFD_FLAG_RESAMPLE) && a.resamplefd)
 		return -EINVAL;
-	if (a.flags & VIRQ_IRQFD_FLAG_DEASSIGN) {
-		if (a.flags & VIRQ_IRQFD_FLAG_RESAMPLE)
-			return -EINVAL;
-		return irqfd_deassign(chip, &a);
-	}
 	return irqfd_assign(chip, &a);
 }
 
@@ -379,15 +467,9 @@ int virq_irqfd_ioctl(struct virq_chip *chip, void __user *argp)
  */
 void virq_irqfd_release_all(struct virq_chip *chip)
 {
-	struct virq_irqfd *irqfd, *tmp;
-	unsigned long flags;
-
-	spin_lock_irqsave(&chip->irqfd_lock, flags);
-	chip->irqfds_closed = true;
-	list_for_each_entry_safe(irqfd, tmp, &chip->irqfds, link)
-		irqfd_deactivate(irqfd);
-	spin_unlock_irqrestore(&chip->irqfd_lock, flags);
-	flush_workqueue(virq_irqfd_wq);
+	irqfd_detach(chip, NULL, 0, VIRQ_IRQFD_EV_RELEASE);
+	/* Those an eventfd's HUP queued: wait for their teardown too. */
+	wait_var_event(&chip->nr_irqfds, !READ_ONCE(chip->nr_irqfds));
 }
 
 /**
@@ -422,8 +504,12 @@ void virq_resample_ack(struct virq_chip *chip, u32 irqchip, u32 pin)
 			continue;
 		/* De-assert first: a device still busy asserts again. */
 		virq_irq_line(chip, r->gsi, 0, false);
-		list_for_each_entry_rcu(irqfd, &r->irqfds, rlink)
+		n = 0;
+		list_for_each_entry_rcu(irqfd, &r->irqfds, rlink) {
 			irqfd_signal(irqfd->resample_ctx);
+			n++;
+		}
+		trace_virq_irqfd_resample(chip->id, r->gsi, irqchip, pin, n);
 	}
 	rcu_read_unlock();
 }
@@ -435,11 +521,12 @@ void virq_irqfd_show(struct seq_file *m, struct virq_chip *chip)
 	unsigned long flags;
 
 	spin_lock_irqsave(&chip->irqfd_lock, flags);
-	seq_printf(m, "%u irqfds (at most %u)%s\n", chip->nr_irqfds,
-		   VIRQ_MAX_IRQFDS, irqfd_defer ? ", injecting from a work item" : "");
+	seq_printf(m, "%u irqfds (at most %u)\n", chip->nr_irqfds,
+		   VIRQ_MAX_IRQFDS);
 	list_for_each_entry(irqfd, &chip->irqfds, link)
-		seq_printf(m, "gsi %4u eventfd %p%s\n", irqfd->gsi, irqfd->ctx,
-			   irqfd->resampler ? " resample" : "");
+		seq_printf(m, "gsi %4u%s%s\n", irqfd->gsi,
+			   irqfd->resampler ? " resample" : "",
+			   irqfd->defer ? " deferred" : "");
 	spin_unlock_irqrestore(&chip->irqfd_lock, flags);
 }
 
@@ -452,4 +539,5 @@ int virq_irqfd_init(void)
 void virq_irqfd_exit(void)
 {
 	destroy_workqueue(virq_irqfd_wq);
+	/* resamplers are freed with kfree_rcu: nothing of ours pending. */
 }

@@ -444,7 +444,8 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 		kick = virq_vcpu_update_intr(vcpu);
 	}
 	a->timer_fired++;
-	trace_virq_lapic_timer(vcpu->apic_id, lvt & LVT_VECTOR, timer_mode(a));
+	trace_virq_lapic_timer(virq_chip_id(vcpu->chip), vcpu->apic_id,
+			       lvt & LVT_VECTOR, timer_mode(a));
 	switch (timer_mode(a)) {
 	case TIMER_PERIODIC:
 		a->timer_expires = ktime_add_ns(a->timer_expires,
@@ -584,8 +585,9 @@ int virq_lapic_accept_locked(struct virq_vcpu *vcpu,
 	default:
 		return -1;
 	}
-	trace_virq_lapic_accept(vcpu->apic_id, msg->vector,
-				msg->delivery_mode, msg->trigger_level, r);
+	trace_virq_lapic_accept(virq_chip_id(vcpu->chip), vcpu->apic_id,
+				msg->vector, msg->delivery_mode,
+				msg->trigger_level, r);
 	return r;
 }
 
@@ -688,10 +690,10 @@ static void lapic_eoi_locked(struct virq_vcpu *vcpu, struct eoi_work *w,
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	w->vector = -1;
-	atomic64_inc(&vcpu->stats.eois);
 	v = highest(a->isr);
 	if (v < 0)
-		return;
+		return;		/* nothing in service: not an EOI to count */
+	atomic64_inc(&vcpu->stats.eois);
 	w->vector = v;
 	__clear_bit(v, a->isr);
 	update_isrv_locked(vcpu);
@@ -708,7 +710,8 @@ static void lapic_eoi_locked(struct virq_vcpu *vcpu, struct eoi_work *w,
 	}
 	/* The RTC's tick: counted here, not broadcast (it is an edge). */
 	virq_vcpu_rtc_eoi_locked(vcpu, v);
-	trace_virq_lapic_eoi(vcpu->apic_id, v, w->broadcast);
+	trace_virq_lapic_eoi(virq_chip_id(vcpu->chip), vcpu->apic_id, v,
+			     w->broadcast);
 }
 
 static void lapic_eoi_finish(struct virq_vcpu *vcpu, struct eoi_work *w)
@@ -832,7 +835,8 @@ static void icr_send_locked(struct virq_vcpu *vcpu, struct apic_after *after)
 	lockdep_assert_held(&vcpu->irq_lock);
 	after->send_ipi = icr_to_msg(vcpu, a->icr_lo, dest, &after->ipi);
 	if (after->send_ipi)
-		trace_virq_lapic_ipi(vcpu->apic_id, &after->ipi);
+		trace_virq_lapic_ipi(virq_chip_id(vcpu->chip), vcpu->apic_id,
+				     &after->ipi);
 }
 
 /* Bits 32 i .. 32 i + 31 of a 256-bit register (ISR, TMR, IRR). */
@@ -1124,7 +1128,8 @@ static bool apic_base_write_locked(struct virq_vcpu *vcpu, u64 val,
 	}
 	after->map_changed = old != val;
 	after->kick |= virq_vcpu_update_intr(vcpu);
-	trace_virq_lapic_base(vcpu->apic_id, old, val);
+	trace_virq_lapic_base(virq_chip_id(vcpu->chip), vcpu->apic_id, old,
+			      val);
 	return true;
 }
 
@@ -1518,7 +1523,7 @@ int virq_lapic_create(struct virq_vcpu *vcpu)
 	struct virq_lapic *a;
 	unsigned long flags;
 
-	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	a = kzalloc(sizeof(*a), VIRQ_GFP);
 	if (!a)
 		return -ENOMEM;
 	a->vcpu = vcpu;

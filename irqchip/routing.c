@@ -149,7 +149,7 @@ virq_routing_build(const struct virq_chip_config *cfg,
 			nr_gsis = max(nr_gsis, ue[i].gsi + 1);
 
 	size = struct_size(rt, entries, nr) + (nr_gsis + 1) * sizeof(u16);
-	rt = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	rt = kvzalloc(size, VIRQ_GFP);
 	if (!rt)
 		return ERR_PTR(-ENOMEM);
 	rt->nr = nr;
@@ -254,9 +254,17 @@ int virq_set_gsi_routing(struct virq_chip *chip,
 {
 	struct virq_routing *rt, *old;
 
+	int ret;
+
 	rt = virq_routing_build(&chip->cfg, ue, nr);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
+	/* Every routed GSI can be raised by an irqfd: count it. */
+	ret = virq_stats_prepare_table(chip, rt);
+	if (ret) {
+		virq_routing_free(rt);
+		return ret;
+	}
 	mutex_lock(&chip->lock);
 	old = rcu_replace_pointer(chip->routing, rt,
 				  lockdep_is_held(&chip->lock));
@@ -293,6 +301,46 @@ static int virq_route_set(struct virq_chip *chip, const struct virq_route *r,
 	}
 }
 
+/*
+ * Drive every route of @gsi to each level of @levels in turn (a pulse is
+ * 1 then 0), all from one routing-table snapshot: an update between the
+ * two can neither leave a pin asserted through the old table nor lower
+ * one through the new. Returns the status of the first level.
+ */
+static int virq_irq_levels(struct virq_chip *chip, u32 gsi,
+			   const u32 *levels, unsigned int nr,
+			   bool line_status)
+{
+	const struct virq_routing *rt;
+	const struct virq_route *e;
+	struct virq_kicks k;
+	int r, ret[2] = { -1, -1 };
+	unsigned int l;
+	u32 i, n;
+
+	virq_kicks_init(&k);
+	rcu_read_lock();
+	rt = rcu_dereference(chip->routing);
+	n = virq_routing_find(rt, gsi, &e);
+	for (l = 0; l < nr; l++) {
+		for (i = 0; i < n; i++) {
+			trace_virq_route(chip->id, gsi, &e[i]);
+			r = virq_route_set(chip, &e[i], levels[l], line_status,
+					   &k);
+			if (r >= 0)
+				ret[l] = (ret[l] < 0 ? 0 : ret[l]) + r;
+		}
+	}
+	rcu_read_unlock();
+	virq_kicks_flush(chip, &k);
+	for (l = 0; l < nr; l++) {
+		if (levels[l])
+			virq_stats_line(chip, gsi, ret[l]);
+		trace_virq_set_irq(chip->id, gsi, levels[l], n, ret[l]);
+	}
+	return ret[0];
+}
+
 /**
  * virq_irq_line() - set the level of a GSI
  * @chip: the chip
@@ -306,27 +354,23 @@ static int virq_route_set(struct virq_chip *chip, const struct virq_route *r,
 int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level,
 		  bool line_status)
 {
-	const struct virq_routing *rt;
-	const struct virq_route *e;
-	struct virq_kicks k;
-	int r, ret = -1;
-	u32 i, n;
-
-	virq_kicks_init(&k);
-	rcu_read_lock();
-	rt = rcu_dereference(chip->routing);
-	n = virq_routing_find(rt, gsi, &e);
-	for (i = 0; i < n; i++) {
-		trace_virq_route(chip->id, gsi, &e[i]);
-		r = virq_route_set(chip, &e[i], level, line_status, &k);
-		if (r >= 0)
-			ret = (ret < 0 ? 0 : ret) + r;
-	}
-	rcu_read_unlock();
-	virq_kicks_flush(chip, &k);
-	if (level)
-		virq_stats_line(chip, gsi, ret);
-	trace_virq_set_irq(chip->id, gsi, level, n, ret);
-	return ret;
+	return virq_irq_levels(chip, gsi, &level, 1, line_status);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_irq_line);
+
+/**
+ * virq_irq_pulse() - an edge on a GSI: raise it, then lower it
+ * @chip: the chip
+ * @gsi: the GSI, below VIRQ_NR_GSIS
+ *
+ * Both levels go through one routing-table snapshot (an irqfd's edge).
+ *
+ * Return: the status of the raise, as virq_irq_line().
+ */
+int virq_irq_pulse(struct virq_chip *chip, u32 gsi)
+{
+	static const u32 pulse[2] = { 1, 0 };
+
+	return virq_irq_levels(chip, gsi, pulse, 2, false);
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_irq_pulse);

@@ -6,13 +6,17 @@
  * read with VIRQ_GET_STATS in a versioned layout and shown in debugfs.
  *
  * Counters are atomic64_t, updated lock-free from any context. GSI
- * counters live in blocks of VIRQ_GSI_BLOCK allocated on the first raise
- * of a GSI in the block (GFP_NOWAIT: raises may come from an irqfd's
- * wake-up), published with cmpxchg and charged to the chip's memcg;
- * block 0 (the ISA and first IOAPIC's GSIs) exists from creation.
+ * counters live in blocks of VIRQ_GSI_BLOCK GSIs, allocated in process
+ * context by whoever can make a GSI be raised — VIRQ_IRQ_LINE, a routing
+ * update (for each routed GSI), an irqfd binding — charged to that
+ * caller's memory cgroup and published with cmpxchg. A raise only counts:
+ * it never allocates (it may come from an irqfd's wake-up in hard-IRQ
+ * context). Block 0 (the ISA and first IOAPIC's GSIs) exists from
+ * creation.
  *
  * Locks: none of its own. May call: nothing but the allocator.
  */
+#include <linux/nospec.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -25,24 +29,37 @@ u64 virq_stat_read(atomic64_t *c)
 	return atomic64_read(c);
 }
 
-static struct virq_gsi_counters *gsi_block(struct virq_chip *chip, u32 gsi,
-					   bool create)
+/* The block of @gsi (below VIRQ_NR_GSIS), if it exists. */
+static struct virq_gsi_counters *gsi_block(struct virq_chip *chip, u32 gsi)
 {
-	struct virq_gsi_counters **slot = &chip->gsi_stats[gsi / VIRQ_GSI_BLOCK];
-	struct virq_gsi_counters *b = READ_ONCE(*slot), *old;
+	gsi = array_index_nospec(gsi, VIRQ_NR_GSIS);
+	return READ_ONCE(chip->gsi_stats[gsi / VIRQ_GSI_BLOCK]);
+}
 
-	if (b || !create)
-		return b;
-	b = kcalloc(VIRQ_GSI_BLOCK, sizeof(*b),
-		    GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+/**
+ * virq_stats_prepare() - make sure raises of @gsi can be counted
+ * @chip: the chip
+ * @gsi: the GSI (below VIRQ_NR_GSIS)
+ *
+ * Process context only: allocates the GSI's block of counters if needed.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int virq_stats_prepare(struct virq_chip *chip, u32 gsi)
+{
+	struct virq_gsi_counters **slot, *b;
+
+	might_sleep();
+	gsi = array_index_nospec(gsi, VIRQ_NR_GSIS);
+	slot = &chip->gsi_stats[gsi / VIRQ_GSI_BLOCK];
+	if (READ_ONCE(*slot))
+		return 0;
+	b = kcalloc(VIRQ_GSI_BLOCK, sizeof(*b), VIRQ_GFP);
 	if (!b)
-		return NULL;		/* no memory: this raise is not counted */
-	old = cmpxchg(slot, NULL, b);
-	if (old) {
-		kfree(b);
-		return old;
-	}
-	return b;
+		return -ENOMEM;
+	if (cmpxchg(slot, NULL, b))
+		kfree(b);		/* another caller's block won */
+	return 0;
 }
 
 /**
@@ -53,10 +70,10 @@ static struct virq_gsi_counters *gsi_block(struct virq_chip *chip, u32 gsi,
  */
 void virq_stats_line(struct virq_chip *chip, u32 gsi, int status)
 {
-	struct virq_gsi_counters *c = gsi_block(chip, gsi, true);
+	struct virq_gsi_counters *c = gsi_block(chip, gsi);
 
 	if (!c)
-		return;
+		return;		/* not prepared: not counted */
 	c += gsi % VIRQ_GSI_BLOCK;
 	atomic64_inc(&c->raised);
 	if (status > 0)
@@ -74,7 +91,7 @@ void virq_stats_irqfd(struct virq_chip *chip)
 
 int virq_stats_init(struct virq_chip *chip)
 {
-	return gsi_block(chip, 0, true) ? 0 : -ENOMEM;
+	return virq_stats_prepare(chip, 0);
 }
 
 void virq_stats_free(struct virq_chip *chip)
@@ -94,6 +111,27 @@ static bool gsi_used(struct virq_gsi_counters *c)
  * Fill @out (NULL: only count) with at most @max GSI records; returns how
  * many there are (or were written).
  */
+/**
+ * virq_stats_prepare_table() - virq_stats_prepare() every GSI of a table
+ * @chip: the chip
+ * @rt: a routing table about to be published
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int virq_stats_prepare_table(struct virq_chip *chip,
+			     const struct virq_routing *rt)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < rt->nr; i++) {
+		ret = virq_stats_prepare(chip, rt->entries[i].gsi);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static u32 fill_gsis(struct virq_chip *chip, struct virq_gsi_stats *out,
 		     u32 max)
 {
@@ -130,6 +168,7 @@ void virq_vcpu_fill_stats(struct virq_vcpu *vcpu, struct virq_vcpu_stats *o)
 	o->kicks_signal = atomic64_read(&c->kicks_signal);
 	o->kicks_none = atomic64_read(&c->kicks_none);
 	o->signals_dropped = atomic64_read(&c->signals_dropped);
+	o->signals = atomic64_read(&c->signals);
 	o->acks = atomic64_read(&c->acks);
 	o->eois = atomic64_read(&c->eois);
 	o->halts = atomic64_read(&c->halts);
@@ -169,7 +208,7 @@ int virq_stats_ioctl(struct virq_chip *chip, void __user *argp)
 		a.size = size;
 		return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : -ENOSPC;
 	}
-	buf = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	buf = kvzalloc(size, VIRQ_GFP);
 	if (!buf)
 		return -ENOMEM;
 	h = buf;

@@ -124,6 +124,7 @@ static void virq_vcpu_signal(struct virq_vcpu *vcpu)
 			atomic64_inc(&vcpu->stats.signals_dropped);
 		} else {
 			virq_count(&vcpu->run->signals);
+			atomic64_inc(&vcpu->stats.signals);
 		}
 	}
 	spin_unlock_irqrestore(&vcpu->sig_lock, flags);
@@ -500,21 +501,32 @@ int virq_vcpu_ack(struct virq_vcpu *vcpu)
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_ack);
 
-static bool virq_vcpu_woken(struct virq_vcpu *vcpu)
+static bool virq_vcpu_woken(struct virq_vcpu *vcpu, u32 mask)
 {
-	return atomic_read(virq_req_word(vcpu)) & VIRQ_REQ_WAKE_MASK;
+	return atomic_read(virq_req_word(vcpu)) & mask;
 }
 
 static long virq_vcpu_wait(struct virq_vcpu *vcpu, void __user *argp)
 {
+	u32 mask = VIRQ_REQ_WAKE_MASK;
 	struct virq_vcpu_wait w;
+	bool sleeps;
 	ktime_t t0;
 	long ret;
 
 	if (copy_from_user(&w, argp, sizeof(w)))
 		return -EFAULT;
-	if ((w.flags & ~VIRQ_WAIT_ACK) || w.pad)
+	if ((w.flags & ~(VIRQ_WAIT_ACK | VIRQ_WAIT_IGNORE_INTR)) || w.pad)
 		return -EINVAL;
+	/*
+	 * HLT with interrupts disabled, wait-for-SIPI: INTR does not wake,
+	 * and acknowledging one on the way out would contradict that.
+	 */
+	if (w.flags & VIRQ_WAIT_IGNORE_INTR) {
+		if (w.flags & VIRQ_WAIT_ACK)
+			return -EINVAL;
+		mask &= ~(VIRQ_REQ_INTR | VIRQ_REQ_EXTINT);
+	}
 
 	/*
 	 * The VMM may have lowered TPR in the run page since the kernel last
@@ -528,21 +540,26 @@ static long virq_vcpu_wait(struct virq_vcpu *vcpu, void __user *argp)
 		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	}
 	atomic_set(virq_mode_word(vcpu), VIRQ_MODE_HALTED);
+	/* A halt is a wait that sleeps: not a poll, not one already woken. */
+	sleeps = w.timeout_ns && !virq_vcpu_woken(vcpu, mask);
 	t0 = ktime_get();
 	trace_virq_wait(vcpu->chip->id, vcpu->apic_id, 0,
 			atomic_read(virq_req_word(vcpu)));
 	if (w.timeout_ns < 0)
-		ret = wait_event_interruptible(vcpu->wq, virq_vcpu_woken(vcpu));
+		ret = wait_event_interruptible(vcpu->wq,
+					       virq_vcpu_woken(vcpu, mask));
 	else if (w.timeout_ns == 0)
-		ret = virq_vcpu_woken(vcpu) ? 0 : -ETIME;
+		ret = virq_vcpu_woken(vcpu, mask) ? 0 : -ETIME;
 	else
 		ret = wait_event_interruptible_hrtimeout(vcpu->wq,
-							 virq_vcpu_woken(vcpu),
+							 virq_vcpu_woken(vcpu, mask),
 							 ns_to_ktime(w.timeout_ns));
 	atomic_set(virq_mode_word(vcpu), VIRQ_MODE_OUTSIDE);
-	atomic64_inc(&vcpu->stats.halts);
-	atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), t0)),
-		     &vcpu->stats.halt_ns);
+	if (sleeps) {
+		atomic64_inc(&vcpu->stats.halts);
+		atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), t0)),
+			     &vcpu->stats.halt_ns);
+	}
 	trace_virq_wait(vcpu->chip->id, vcpu->apic_id, 1,
 			atomic_read(virq_req_word(vcpu)));
 
@@ -908,10 +925,10 @@ static struct virq_vcpu *virq_vcpu_alloc(struct virq_chip *chip, u32 apic_id)
 {
 	struct virq_vcpu *vcpu;
 
-	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	vcpu = kzalloc(sizeof(*vcpu), VIRQ_GFP);
 	if (!vcpu)
 		return NULL;
-	vcpu->run_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	vcpu->run_page = alloc_page(VIRQ_GFP | __GFP_ZERO);
 	if (!vcpu->run_page) {
 		kfree(vcpu);
 		return NULL;
@@ -993,6 +1010,8 @@ int virq_vcpu_create(struct virq_chip *chip, u32 apic_id)
 	vcpu = virq_vcpu_alloc(chip, apic_id);
 	if (!vcpu)
 		goto unlock;
+	if (virq_memcg_headroom())
+		goto free_vcpu;
 	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;

@@ -17,6 +17,19 @@
  *     task siglock (inside send_sig())
  * Routing readers hold only rcu_read_lock(). vCPU kicks (wake-ups and
  * signals) are issued after every device lock and irq_lock is dropped.
+ *
+ * irqfds (irqfd.c): an eventfd's wait-queue lock (held around the wake-up
+ * callback, interrupts off, possibly in hard-IRQ context) is outermost:
+ *   eventfd wqh lock
+ *     chip->irqfd_lock (spinlock, irqsave: the chip's irqfd list)
+ *     the injection path: pic->lock / ioapic->lock -> vcpu->irq_lock,
+ *       then, locks dropped, vcpu->sig_lock -> siglock and vcpu->wq
+ *   chip->resample_lock (mutex: resampler lists' writers)
+ *     the injection path (a resampler's last irqfd lowers its line)
+ *   virq_irqfd_lock (mutex: the set of bound eventfds)
+ * The EOI paths signal resamplefds (their wqh lock) with no device lock
+ * held. Every lock the injection path takes is irqsave, and it allocates
+ * nothing.
  */
 #ifndef VIRQ_INTERNAL_H
 #define VIRQ_INTERNAL_H
@@ -31,6 +44,13 @@
 #include <linux/string.h>
 #include <linux/wait.h>
 #include <linux/virq.h>
+
+/*
+ * Memory a user makes virq allocate: charged to the memory cgroup, and
+ * failing with -ENOMEM at the cgroup's limit instead of invoking its OOM
+ * killer.
+ */
+#define VIRQ_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
 
 struct virq_chip;
 struct virq_vcpu;
@@ -115,6 +135,7 @@ u32 virq_routing_find(const struct virq_routing *rt, u32 gsi,
 		      const struct virq_route **first);
 int virq_set_gsi_routing(struct virq_chip *chip,
 			 const struct virq_irq_routing_entry *ue, u32 nr);
+int virq_irq_pulse(struct virq_chip *chip, u32 gsi);
 int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level,
 		  bool line_status);
 
@@ -276,7 +297,7 @@ void virq_apic_map_free(struct virq_chip *chip);
 /* ---- statistics (stats.c) ---- */
 
 struct virq_vcpu_counters {
-	atomic64_t kicks_wake, kicks_signal, kicks_none, signals_dropped;
+	atomic64_t kicks_wake, kicks_signal, kicks_none, signals_dropped, signals;
 	atomic64_t acks, eois, halts, halt_ns;
 };
 
@@ -287,6 +308,9 @@ struct virq_gsi_counters {
 #define VIRQ_GSI_BLOCK		64	/* GSIs per lazily allocated block */
 
 void virq_stats_line(struct virq_chip *chip, u32 gsi, int status);
+int virq_stats_prepare(struct virq_chip *chip, u32 gsi);
+int virq_stats_prepare_table(struct virq_chip *chip,
+			     const struct virq_routing *rt);
 void virq_stats_irqfd(struct virq_chip *chip);
 int virq_stats_ioctl(struct virq_chip *chip, void __user *argp);
 int virq_stats_init(struct virq_chip *chip);
@@ -434,11 +458,18 @@ void virq_chip_put(struct virq_chip *chip);
 struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg);
 int virq_create_chip(const struct virq_chip_config __user *ucfg);
 int virq_chip_io(struct virq_chip *chip, struct virq_io *io);
+int virq_memcg_headroom(void);
 
 static inline u32 virq_chip_nr_vcpus(struct virq_chip *chip)
 {
 	/* Pairs with the release in virq_vcpu_create(). */
 	return smp_load_acquire(&chip->nr_vcpus);
+}
+
+/* The chip's id for tracepoints (0: a device KUnit built without one). */
+static inline u32 virq_chip_id(const struct virq_chip *chip)
+{
+	return chip ? chip->id : 0;
 }
 
 #endif /* VIRQ_INTERNAL_H */

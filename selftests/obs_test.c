@@ -7,6 +7,7 @@
  * sequence; and the debugfs views of a chip.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <sys/eventfd.h>
@@ -51,6 +52,16 @@ static void mmio_w(int fd, uint64_t addr, uint32_t v)
 	ioctl(fd, VIRQ_IO, &io);
 }
 
+/* The PIC initialised and masked: ISA GSIs reach the IOAPIC only. */
+static void mask_pic(int chip)
+{
+	uint8_t all = 0xff;
+
+	virq_pic_init_linux(chip);
+	virq_pio_fd(chip, 0x21, 1, &all);
+	virq_pio_fd(chip, 0xa1, 1, &all);
+}
+
 static int full_chip(int dev)
 {
 	struct virq_chip_config cfg = {
@@ -90,6 +101,15 @@ static void *halt_ack_eoi(void *p)
 	h->vec = virq_wait(h->vcpu, 5000000000LL, VIRQ_WAIT_ACK);
 	mmio_w(h->vcpu, 0xfee000b0, 0);
 	return NULL;
+}
+
+static uint64_t efd_count(int efd)
+{
+	uint64_t v = 0;
+
+	if (read(efd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
 }
 
 static const char *find_after(const char *buf, const char *what)
@@ -135,19 +155,20 @@ TEST(one_interrupt_hop_by_hop)
 	EXPECT_EQ(0x44, h.vec);
 
 	snprintf(hop[0], 128, "virq_route: chip %d gsi 4 -> pic 0 pin 4", id);
-	snprintf(hop[1], 128, "virq_pic_set_irq: irq 4 level 1 status -1");
+	snprintf(hop[1], 128, "virq_pic_set_irq: chip %d irq 4 level 1 status -1", id);
 	snprintf(hop[2], 128, "virq_route: chip %d gsi 4 -> ioapic 0 pin 4", id);
-	snprintf(hop[3], 128, "virq_lapic_accept: apic 1 vector 0x44 dm 0 edge status 1");
-	snprintf(hop[4], 128, "virq_ioapic_deliver: ioapic 0 pin 4 vector 0x44 dm 0 physical dest 0x1 edge status 1");
-	snprintf(hop[5], 128, "virq_ioapic_set_irq: ioapic 0 pin 4 level 1 status 1");
+	snprintf(hop[3], 128, "virq_lapic_accept: chip %d apic 1 vector 0x44 dm 0 edge status 1", id);
+	snprintf(hop[4], 128, "virq_ioapic_deliver: chip %d ioapic 0 pin 4 vector 0x44 dm 0 physical dest 0x1 edge status 1", id);
+	snprintf(hop[5], 128, "virq_ioapic_set_irq: chip %d ioapic 0 pin 4 level 1 status 1", id);
 	snprintf(hop[6], 128, "virq_kick: chip %d apic 1 wake", id);
 	snprintf(hop[7], 128, "virq_set_irq: chip %d gsi 4 level 1 routes 2 status 1", id);
+	/* The vCPU thread's side may be stamped on its CPU before hop 7. */
 	snprintf(hop[8], 128, "virq_wait: chip %d apic 1 woke", id);
-	snprintf(hop[9], 128, "virq_lapic_eoi: apic 1 vector 0x44");
+	snprintf(hop[9], 128, "virq_lapic_eoi: chip %d apic 1 vector 0x44", id);
 	buf = read_file(TRACING "/trace");
-	/* Each hop is there, in this order (innermost first per call). */
+	/* The raiser's hops are there in this order (innermost first). */
 	p = buf;
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < 8; i++) {
 		const char *q = find_after(p, hop[i]);
 
 		EXPECT_NE(NULL, q) {
@@ -157,20 +178,30 @@ TEST(one_interrupt_hop_by_hop)
 		if (q)
 			p = q;
 	}
+	/* The vCPU's: it woke, then EOI'd. */
+	p = find_after(buf, hop[8]);
+	EXPECT_NE(NULL, p);
+	EXPECT_NE(NULL, p ? strstr(p, hop[9]) : NULL);
 	close(v0);
 	close(v1);
 	close(chip);
 	close(dev);
 }
 
+/* An irqfd's injection and a resample, hop by hop; an MSI. */
 TEST(irqfd_and_msi_events)
 {
 	struct virq_msi m = { .address_lo = 0xfee00000, .data = 0x51 };
-	int dev = virq_open(), chip, v0, efd = eventfd(0, 0), id;
+	int dev = virq_open(), chip, v0, id;
+	int efd = eventfd(0, 0), efd2 = eventfd(0, 0);
+	int rfd = eventfd(0, EFD_NONBLOCK);
 	struct virq_irqfd_args a = { .fd = efd, .gsi = 9 };
-	char want[128];
+	struct virq_irqfd_args r = { .fd = efd2, .gsi = 10, .resamplefd = rfd,
+				     .flags = VIRQ_IRQFD_FLAG_RESAMPLE };
+	const char *want[16], *buf, *p, *q;
+	char w[16][160];
 	uint64_t one = 1;
-	const char *buf;
+	int i, n = 0;
 
 	ASSERT_LE(0, dev);
 	chip = full_chip(dev);
@@ -178,23 +209,64 @@ TEST(irqfd_and_msi_events)
 	id = chip_id_of(chip);
 	v0 = ioctl(chip, VIRQ_CREATE_VCPU, 0);
 	ASSERT_LE(0, v0);
-	ASSERT_EQ(0, ioctl(chip, VIRQ_IRQFD, &a));
+	mmio_w(v0, 0xfee000f0, 0x1ff);
+	mask_pic(chip);
+	mmio_w(chip, 0xfec00000, 0x22);			/* pin 9: 0x59 edge */
+	mmio_w(chip, 0xfec00010, 0x59);
+	mmio_w(chip, 0xfec00000, 0x24);			/* pin 10: 0x5a level */
+	mmio_w(chip, 0xfec00010, 0x805a);
 	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
 	ASSERT_EQ(0, write_str(TRACING "/events/virq/enable", "1"));
+	ASSERT_EQ(0, ioctl(chip, VIRQ_IRQFD, &a));
 	ASSERT_EQ(8, write(efd, &one, 8));
-	ioctl(chip, VIRQ_SIGNAL_MSI, &m);
+	EXPECT_EQ(0x59, ioctl(v0, VIRQ_VCPU_ACK, 0));
+	mmio_w(v0, 0xfee000b0, 0);
+	ASSERT_EQ(0, ioctl(chip, VIRQ_IRQFD, &r));
+	ASSERT_EQ(8, write(efd2, &one, 8));
+	EXPECT_EQ(0x5a, ioctl(v0, VIRQ_VCPU_ACK, 0));
+	mmio_w(v0, 0xfee000b0, 0);			/* EOI: the resample */
+	a.flags = VIRQ_IRQFD_FLAG_DEASSIGN;
+	ASSERT_EQ(0, ioctl(chip, VIRQ_IRQFD, &a));
+	EXPECT_EQ(1, ioctl(chip, VIRQ_SIGNAL_MSI, &m));
 	ASSERT_EQ(0, write_str(TRACING "/events/virq/enable", "0"));
 	buf = read_file(TRACING "/trace");
-	snprintf(want, sizeof(want), "virq_irqfd_inject: chip %d gsi 9", id);
-	EXPECT_NE(NULL, strstr(buf, want));
-	snprintf(want, sizeof(want), "virq_set_irq: chip %d gsi 9 level 1", id);
-	EXPECT_NE(NULL, strstr(buf, want));
-	snprintf(want, sizeof(want), "virq_set_irq: chip %d gsi 9 level 0", id);
-	EXPECT_NE(NULL, strstr(buf, want));
-	snprintf(want, sizeof(want),
-		 "virq_msi: chip %d address 0xfee00000 data 0x51 status -1", id);
-	EXPECT_NE(NULL, strstr(buf, want));	/* software-disabled LAPIC */
+
+#define WANT(...) do { \
+		snprintf(w[n], sizeof(w[n]), __VA_ARGS__); \
+		want[n] = w[n]; \
+		n++; \
+	} while (0)
+	WANT("virq_irqfd_bind: chip %d gsi 9 bound", id);
+	WANT("virq_irqfd_inject: chip %d gsi 9", id);
+	WANT("virq_route: chip %d gsi 9 -> ioapic 0 pin 9", id);
+	WANT("virq_lapic_accept: chip %d apic 0 vector 0x59 dm 0 edge status 1", id);
+	WANT("virq_ioapic_deliver: chip %d ioapic 0 pin 9 vector 0x59", id);
+	WANT("virq_ioapic_set_irq: chip %d ioapic 0 pin 9 level 1 status 1", id);
+	/* GSI 9 reaches the (masked) PIC too: two routes. */
+	WANT("virq_set_irq: chip %d gsi 9 level 1 routes 2 status 1", id);
+	WANT("virq_set_irq: chip %d gsi 9 level 0 routes 2", id);
+	WANT("virq_irqfd_bind: chip %d gsi 10 resample bound", id);
+	WANT("virq_irqfd_inject: chip %d gsi 10 (resample: asserted)", id);
+	WANT("virq_lapic_eoi: chip %d apic 0 vector 0x5a broadcast", id);
+	/* The resampler lowers the line before the IOAPIC looks at it. */
+	WANT("virq_irqfd_resample: chip %d gsi 10: EOI of irqchip 2 pin 10 lowered it, 1 resamplefds signalled", id);
+	WANT("virq_ioapic_eoi: chip %d ioapic 0 pin 10 vector 0x5a", id);
+	WANT("virq_irqfd_bind: chip %d gsi 9 deassigned", id);
+	WANT("virq_msi: chip %d address 0xfee00000 data 0x51 status 1", id);
+#undef WANT
+	p = buf;
+	for (i = 0; i < n; i++) {
+		q = find_after(p, want[i]);
+		EXPECT_NE(NULL, q) {
+			TH_LOG("missing after its predecessors: %s", want[i]);
+		}
+		if (q)
+			p = q;
+	}
+	EXPECT_EQ(1, efd_count(rfd));
 	close(efd);
+	close(efd2);
+	close(rfd);
 	close(v0);
 	close(chip);
 	close(dev);
@@ -279,6 +351,77 @@ TEST(stats_of_a_known_sequence)
 	close(dev);
 }
 
+/*
+ * The vCPU counters by kind on a LAPIC chip: a kick that finds the thread
+ * in guest code (and the signal it sends), EOIs of in-service vectors
+ * only, polls that are not halts; the chip's irqfd and MSI totals.
+ */
+static void on_usr1(int sig)
+{
+}
+
+TEST(stats_kicks_eois_totals)
+{
+	struct virq_msi m = { .address_lo = 0xfee00000, .data = 0x51 };
+	struct virq_vcpu_signal sig = { .signo = SIGUSR1 };
+	struct virq_stats_header *h;
+	struct virq_vcpu_stats *vs;
+	struct virq_vcpu_run *run;
+	int dev = virq_open(), chip, v0, efd = eventfd(0, 0);
+	struct virq_irqfd_args a = { .fd = efd, .gsi = 9 };
+	uint64_t one = 1;
+	void *buf;
+
+	ASSERT_LE(0, dev);
+	signal(SIGUSR1, on_usr1);
+	chip = full_chip(dev);
+	ASSERT_LE(0, chip);
+	v0 = ioctl(chip, VIRQ_CREATE_VCPU, 0);
+	ASSERT_LE(0, v0);
+	run = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, v0, 0);
+	ASSERT_NE(MAP_FAILED, run);
+	mmio_w(v0, 0xfee000f0, 0x1ff);
+	mask_pic(chip);
+	mmio_w(chip, 0xfec00000, 0x22);			/* pin 9: 0x49 */
+	mmio_w(chip, 0xfec00010, 0x49);
+	ASSERT_EQ(0, ioctl(v0, VIRQ_VCPU_SET_SIGNAL, &sig));
+	__atomic_store_n(&run->mode, VIRQ_MODE_IN_GUEST, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(1, ioctl(chip, VIRQ_SIGNAL_MSI, &m));	/* kick: signal */
+	__atomic_store_n(&run->mode, VIRQ_MODE_OUTSIDE, __ATOMIC_SEQ_CST);
+	ASSERT_EQ(0, ioctl(chip, VIRQ_IRQFD, &a));
+	ASSERT_EQ(8, write(efd, &one, 8));	/* below 0x51, INTR set: no kick */
+	EXPECT_EQ(0x51, ioctl(v0, VIRQ_VCPU_ACK, 0));
+	mmio_w(v0, 0xfee000b0, 0);
+	EXPECT_EQ(0x49, ioctl(v0, VIRQ_VCPU_ACK, 0));
+	mmio_w(v0, 0xfee000b0, 0);
+	mmio_w(v0, 0xfee000b0, 0);			/* nothing in service */
+	EXPECT_EQ(-1, virq_wait(v0, 0, 0));		/* a poll, not a halt */
+	m.data = 0x52;
+	EXPECT_EQ(1, ioctl(chip, VIRQ_SIGNAL_MSI, &m));	/* OUTSIDE: none */
+
+	buf = get_stats(chip, &h);
+	ASSERT_NE(NULL, buf);
+	vs = (void *)((char *)buf + h->header_size);
+	EXPECT_EQ(1, h->irqfd_injections);
+	EXPECT_EQ(2, h->msis);
+	EXPECT_EQ(1, vs[0].kicks_signal);
+	EXPECT_EQ(1, vs[0].signals);
+	/* The final MSI, and the EOI of 0x51 that made 0x49 deliverable. */
+	EXPECT_EQ(2, vs[0].kicks_none);
+	EXPECT_EQ(0, vs[0].kicks_wake);
+	EXPECT_EQ(0, vs[0].signals_dropped);
+	EXPECT_EQ(2, vs[0].acks);
+	EXPECT_EQ(2, vs[0].eois);
+	EXPECT_EQ(0, vs[0].halts);
+	EXPECT_EQ(1, run->signals);
+	free(buf);
+	munmap(run, 4096);
+	close(efd);
+	close(v0);
+	close(chip);
+	close(dev);
+}
+
 TEST(debugfs_views)
 {
 	int dev = virq_open(), chip, v0, id;
@@ -308,7 +451,7 @@ TEST(debugfs_views)
 	b = read_file(path);
 	EXPECT_NE(NULL, strstr(b, "gsi    0 -> ioapic 0 pin 2"));
 	snprintf(path, sizeof(path), "/sys/kernel/debug/virq/%d/irqfds", id);
-	EXPECT_NE(NULL, strstr(read_file(path), "0 irqfds"));
+	EXPECT_EQ(0, strncmp(read_file(path), "0 irqfds", 8));
 	snprintf(path, sizeof(path), "/sys/kernel/debug/virq/%d/stats", id);
 	EXPECT_NE(NULL, strstr(read_file(path), "raised"));
 	close(v0);
@@ -369,7 +512,7 @@ TEST(virq_state_tool)
 	EXPECT_NE(NULL, strstr(out, "--- vcpu1\nvcpu 1: apic id 1"));
 	EXPECT_LT(strstr(out, "--- vcpu0"), strstr(out, "--- vcpu1"));
 	EXPECT_NE(NULL, strstr(out, "--- routing\n"));
-	EXPECT_NE(NULL, strstr(out, "--- irqfds\n0 irqfds"));
+	EXPECT_NE(NULL, strstr(out, "--- irqfds\n0 irqfds ("));
 	EXPECT_NE(NULL, strstr(out, "--- stats\n"));
 
 	out = run_cmd(VIRQ_STATE " -l", &st);

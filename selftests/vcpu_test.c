@@ -145,14 +145,50 @@ TEST_F(vm, wait_timeout)
 
 TEST_F(vm, wait_bad_args)
 {
-	struct virq_vcpu_wait w = { .timeout_ns = 0, .flags = 2 };
+	struct virq_vcpu_wait w = { .timeout_ns = 0, .flags = 4 };
 
+	EXPECT_EQ(-1, ioctl(self->vcpu, VIRQ_VCPU_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	/* Acknowledging what must not wake it is a contradiction. */
+	w.flags = VIRQ_WAIT_ACK | VIRQ_WAIT_IGNORE_INTR;
 	EXPECT_EQ(-1, ioctl(self->vcpu, VIRQ_VCPU_WAIT, &w));
 	EXPECT_EQ(EINVAL, errno);
 	w.flags = 0;
 	w.pad = 1;
 	EXPECT_EQ(-1, ioctl(self->vcpu, VIRQ_VCPU_WAIT, &w));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * HLT with interrupts disabled (or wait-for-SIPI): a pending interrupt
+ * does not end the wait, an NMI does.
+ */
+static void *nmi_later(void *p)
+{
+	usleep(30000);
+	ioctl(*(int *)p, VIRQ_VCPU_NMI, 0);
+	return NULL;
+}
+
+TEST_F(vm, wait_ignoring_intr)
+{
+	struct virq_vcpu_wait w = { .timeout_ns = 20000000,
+				    .flags = VIRQ_WAIT_IGNORE_INTR };
+	pthread_t t;
+
+	EXPECT_EQ(1, virq_line(self->chip, 1, 1));
+	EXPECT_EQ(VIRQ_REQ_INTR, virq_requests(self->run) & VIRQ_REQ_INTR);
+	EXPECT_EQ(-1, ioctl(self->vcpu, VIRQ_VCPU_WAIT, &w));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(-1, virq_wait(self->vcpu, 0, VIRQ_WAIT_IGNORE_INTR));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	ASSERT_EQ(0, pthread_create(&t, NULL, nmi_later, &self->vcpu));
+	w.timeout_ns = 5000000000LL;
+	EXPECT_EQ(0, ioctl(self->vcpu, VIRQ_VCPU_WAIT, &w));
+	pthread_join(t, NULL);
+	EXPECT_EQ(VIRQ_REQ_NMI, virq_requests(self->run) & VIRQ_REQ_NMI);
+	/* The interrupt is still there for when interrupts are enabled. */
+	EXPECT_EQ(0x31, ioctl(self->vcpu, VIRQ_VCPU_ACK, 0));
 }
 
 TEST_F(vm, pending_interrupt_returns_at_once)

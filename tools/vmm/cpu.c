@@ -436,30 +436,18 @@ static void prepare_injection(struct vcpu *v)
 	}
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { 0, ms * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * Wait-for-SIPI: run nothing until INIT/SIPI/NMI/EVENT. Pending
- * interrupts do not start an AP; VIRQ_VCPU_WAIT would return at once for
- * them, so poll slowly while one is pending.
+ * interrupts do not start an AP: VIRQ_WAIT_IGNORE_INTR sleeps through
+ * them.
  */
 static void wait_sipi(struct vcpu *v)
 {
-	struct virq_vcpu_wait w = { .timeout_ns = -1 };
-	uint32_t r = reqs(v);
+	struct virq_vcpu_wait w = { .timeout_ns = -1,
+				    .flags = VIRQ_WAIT_IGNORE_INTR };
 
-	if (r & EVENT_REQS)
+	if (reqs(v) & EVENT_REQS)
 		return;
-	if (r & VIRQ_REQ_INTR) {
-		v->st.spurious_wakes++;
-		sleep_ms(2);
-		return;
-	}
 	if (ioctl(v->virq_fd, VIRQ_VCPU_WAIT, &w) && errno != EINTR)
 		die_errno("VIRQ_VCPU_WAIT");
 }
@@ -479,12 +467,11 @@ static void halt(struct vcpu *v)
 	if (reqs(v) & EVENT_REQS)
 		return;		/* handled by the loop; NMI/INIT end HLT there */
 	if (!can_take) {
-		if (intr_pending(v)) {
-			v->st.spurious_wakes++;
-			sleep_ms(2);
-			return;
-		}
+		if (v->injected)
+			return;	/* KVM delivers it at the next entry */
+		/* IF=0: interrupts do not end this HLT. */
 		v->st.waits++;
+		w.flags = VIRQ_WAIT_IGNORE_INTR;
 		if (ioctl(v->virq_fd, VIRQ_VCPU_WAIT, &w) && errno != EINTR)
 			die_errno("VIRQ_VCPU_WAIT");
 		return;

@@ -42,7 +42,7 @@ enum vcpu_state {
 struct vcpu_stats {
 	uint64_t exits, exits_io, exits_mmio, exits_msr, exits_hlt;
 	uint64_t exits_intr, exits_window, exits_tpr;
-	uint64_t injected, nmis, inits, sipis, waits, spurious_wakes;
+	uint64_t injected, nmis, inits, sipis, waits;
 	uint64_t gp_injected;
 	uint64_t vectors[256];
 };

@@ -307,13 +307,14 @@ struct virq_vcpu_stats {
 	__u32 apic_id;
 	__u32 pad;
 	__u64 kicks_wake;	/* kicks that woke VIRQ_VCPU_WAIT */
-	__u64 kicks_signal;	/* kicks that sent the registered signal */
+	__u64 kicks_signal;	/* kicks that found the thread in guest code */
 	__u64 kicks_none;	/* kicks that found the thread outside guest code */
 	__u64 signals_dropped;	/* registrations dropped at a kick (exec...) */
 	__u64 acks;		/* vectors acknowledged */
-	__u64 eois;		/* EOIs (LAPIC register or VIRQ_VCPU_EOI) */
+	__u64 eois;		/* EOIs of an in-service vector */
 	__u64 halts;		/* VIRQ_VCPU_WAIT calls that slept */
 	__u64 halt_ns;		/* time spent asleep in them */
+	__u64 signals;		/* signals sent to the registered thread */
 };
 
 struct virq_gsi_stats {
@@ -403,6 +404,7 @@ struct virq_vcpu_signal {
 
 /* struct virq_vcpu_wait.flags */
 #define VIRQ_WAIT_ACK		0x1	/* acknowledge on wake-up */
+#define VIRQ_WAIT_IGNORE_INTR	0x2	/* INTR does not wake (IF=0, wait-for-SIPI) */
 
 /*
  * Return value of VIRQ_VCPU_WAIT with VIRQ_WAIT_ACK when it woke for a
