@@ -7,6 +7,8 @@
 #   make bench        run the benchmark in the test VM
 #   make demo         run a guest on virq-vmm in the test VM, with its
 #                     interrupt timeline
+#   make coverage     the whole suite on a gcov kernel: line and branch
+#                     coverage of irqchip/ (fails below 90% of lines)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -28,6 +30,9 @@ bench:
 demo:
 	testing/check.sh demo
 
+coverage:
+	testing/check.sh coverage
+
 clean:
 	rm -rf build
 	rm -f *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers
@@ -36,4 +41,4 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C guest clean
 
-.PHONY: all modules modules_install check bench demo clean
+.PHONY: all modules modules_install check bench demo coverage clean
