@@ -33,6 +33,7 @@
 #include <linux/bits.h>
 #include <linux/hrtimer.h>
 #include <linux/math64.h>
+#include <linux/moduleparam.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -143,6 +144,22 @@ static const u32 lvt_writable[VIRQ_LAPIC_NR_LVT] = {
 #define DCR_WRITABLE		0xb
 
 #define NSEC_PER_SEC_U64	1000000000ULL
+
+/*
+ * The shortest period a periodic timer runs with: a guest that programs
+ * divide-by-1 and an initial count of 1 would otherwise re-arm an hrtimer
+ * every nanosecond, in hard interrupt context. KVM uses the same 200 us.
+ */
+static unsigned int min_timer_period_us = 200;
+module_param(min_timer_period_us, uint, 0644);
+MODULE_PARM_DESC(min_timer_period_us,
+		 "shortest LAPIC periodic timer period in microseconds (default 200, 0: 1 ns)");
+
+static u64 timer_floor_ns(void)
+{
+	return max_t(u64, (u64)READ_ONCE(min_timer_period_us) * NSEC_PER_USEC,
+		     1);
+}
 
 static struct virq_lapic *apic_of(struct virq_vcpu *vcpu)
 {
@@ -325,16 +342,26 @@ static u64 ns_to_ticks(struct virq_lapic *a, u64 ns, u32 div)
 	return mul_u64_u64_div_u64(ns, a->bus_hz, NSEC_PER_SEC_U64 * div);
 }
 
-/* CLOCK_MONOTONIC nanoseconds at which the guest's TSC reads @tsc. */
+/*
+ * CLOCK_MONOTONIC nanoseconds at which the guest's TSC reads @tsc.
+ * The division is split into whole seconds and a remainder:
+ * mul_u64_u64_div_u64() is mulq/divq on x86-64, which raises #DE when the
+ * quotient needs more than 64 bits (a TSC slower than 1 GHz and a far
+ * deadline), and the deadline is the guest's to choose.
+ */
 static s64 tsc_to_ns(struct virq_lapic *a, u64 tsc)
 {
-	u64 delta;
+	u64 delta, secs, rem;
 
 	if ((s64)(tsc - a->tsc_offset) <= 0)
 		return 0;
 	delta = tsc - a->tsc_offset;
-	return min_t(u64, mul_u64_u64_div_u64(delta, NSEC_PER_SEC_U64,
-					       a->tsc_hz), KTIME_MAX);
+	secs = div64_u64_rem(delta, a->tsc_hz, &rem);
+	if (secs > KTIME_MAX / NSEC_PER_SEC_U64)
+		return KTIME_MAX;
+	return min_t(u64, secs * NSEC_PER_SEC_U64 +
+			  mul_u64_u64_div_u64(rem, NSEC_PER_SEC_U64, a->tsc_hz),
+		     KTIME_MAX);
 }
 
 /*
@@ -364,11 +391,16 @@ static void timer_arm_locked(struct virq_vcpu *vcpu, ktime_t expires)
 	hrtimer_start(&a->timer, expires, HRTIMER_MODE_ABS);
 }
 
-/* Start a one-shot or periodic countdown of @count ticks from now. */
+/*
+ * Start a one-shot or periodic countdown of @count ticks from now. The
+ * period (used only in periodic mode, also after a switch from one-shot)
+ * and a periodic timer's first expiry are at least min_timer_period_us.
+ */
 static void timer_start_count_locked(struct virq_vcpu *vcpu, u64 count)
 {
 	struct virq_lapic *a = apic_of(vcpu);
 	ktime_t now = ktime_get();
+	u64 first, floor = timer_floor_ns();
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	if (!count) {
@@ -376,12 +408,12 @@ static void timer_start_count_locked(struct virq_vcpu *vcpu, u64 count)
 		return;
 	}
 	a->timer_div = timer_divider(a->timer_dcr);
-	a->timer_period_ns = max_t(u64, ticks_to_ns(a, a->timer_initial,
-						    a->timer_div), 1);
-	timer_arm_locked(vcpu, ktime_add_ns(now,
-					    max_t(u64, ticks_to_ns(a, count,
-								   a->timer_div),
-						  1)));
+	a->timer_period_ns = max(ticks_to_ns(a, a->timer_initial,
+					     a->timer_div), floor);
+	first = max_t(u64, ticks_to_ns(a, count, a->timer_div), 1);
+	if (timer_mode(a) == TIMER_PERIODIC)
+		first = max(first, floor);
+	timer_arm_locked(vcpu, ktime_add_ns(now, first));
 }
 
 static void timer_start_deadline_locked(struct virq_vcpu *vcpu)
@@ -421,24 +453,18 @@ static u32 timer_current_locked(struct virq_vcpu *vcpu)
 		     a->timer_initial);
 }
 
-static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
+/*
+ * The armed expiry happened: the LVT's vector goes into IRR (unless
+ * masked), then a periodic timer computes its next expiry (the caller
+ * queues it) and the others disarm. Returns true if the caller must kick.
+ */
+static bool timer_expire_locked(struct virq_vcpu *vcpu)
 {
-	struct virq_lapic *a = container_of(t, struct virq_lapic, timer);
-	struct virq_vcpu *vcpu = a->vcpu;
-	enum hrtimer_restart ret = HRTIMER_NORESTART;
-	unsigned long flags;
+	struct virq_lapic *a = apic_of(vcpu);
+	u32 lvt = a->lvt[LVT_TIMER];
 	bool kick = false;
-	u32 lvt;
 
-	spin_lock_irqsave(&vcpu->irq_lock, flags);
-	/*
-	 * Stopped, or re-armed while this callback waited for the lock (the
-	 * timer is queued again): this expiry is not the current one.
-	 */
-	if (!a->timer_armed || hrtimer_is_queued(t) ||
-	    hrtimer_get_expires(t) != a->timer_expires)
-		goto unlock;
-	lvt = a->lvt[LVT_TIMER];
+	lockdep_assert_held(&vcpu->irq_lock);
 	if (!(lvt & LVT_MASKED) && (lvt & LVT_VECTOR) >= 16) {
 		set_irr_locked(vcpu, lvt & LVT_VECTOR, false);
 		kick = virq_vcpu_update_intr(vcpu);
@@ -453,8 +479,6 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 		if (ktime_before(a->timer_expires, ktime_get()))
 			a->timer_expires = ktime_add_ns(ktime_get(),
 							a->timer_period_ns);
-		hrtimer_set_expires(t, a->timer_expires);
-		ret = HRTIMER_RESTART;
 		break;
 	case TIMER_TSC_DEADLINE:
 		a->tsc_deadline = 0;	/* reads 0 once it fired */
@@ -463,6 +487,54 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 	default:
 		a->timer_armed = false;
 		break;
+	}
+	return kick;
+}
+
+/*
+ * An expiry that is due but whose callback has not run yet (it waits for
+ * irq_lock, or runs late under load) happens now: before the count is
+ * read to restart the timer (SET_CLOCK, a DCR write) or saved
+ * (GET_LAPIC), so that a due one-shot is neither dropped nor saved as
+ * "expired" without its vector in IRR. The late callback then finds the
+ * timer stopped or queued again and does nothing. Returns true to kick.
+ */
+static bool timer_catch_up_locked(struct virq_vcpu *vcpu)
+{
+	struct virq_lapic *a = apic_of(vcpu);
+	bool kick;
+
+	lockdep_assert_held(&vcpu->irq_lock);
+	if (!a->timer_armed || ktime_after(a->timer_expires, ktime_get()))
+		return false;
+	kick = timer_expire_locked(vcpu);
+	if (a->timer_armed)
+		timer_arm_locked(vcpu, a->timer_expires);
+	else
+		hrtimer_try_to_cancel(&a->timer);
+	return kick;
+}
+
+static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
+{
+	struct virq_lapic *a = container_of(t, struct virq_lapic, timer);
+	struct virq_vcpu *vcpu = a->vcpu;
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	unsigned long flags;
+	bool kick = false;
+
+	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	/*
+	 * Stopped, or re-armed while this callback waited for the lock (the
+	 * timer is queued again): this expiry is not the current one.
+	 */
+	if (!a->timer_armed || hrtimer_is_queued(t) ||
+	    hrtimer_get_expires(t) != a->timer_expires)
+		goto unlock;
+	kick = timer_expire_locked(vcpu);
+	if (a->timer_armed) {		/* periodic: the next one */
+		hrtimer_set_expires(t, a->timer_expires);
+		ret = HRTIMER_RESTART;
 	}
 unlock:
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
@@ -901,6 +973,7 @@ static void reg_write_locked(struct virq_vcpu *vcpu, u32 off, u32 val,
 {
 	struct virq_lapic *a = apic_of(vcpu);
 	unsigned int i;
+	u32 count;
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	switch (off) {
@@ -949,7 +1022,17 @@ static void reg_write_locked(struct virq_vcpu *vcpu, u32 off, u32 val,
 		timer_start_count_locked(vcpu, val);
 		break;
 	case LA_TIMER_DCR:
+		/*
+		 * SDM vol. 3, "APIC Timer": the count decrements at the bus
+		 * clock divided by DCR; nothing restarts it when DCR changes.
+		 * A running count keeps its value and goes on at the new
+		 * rate (a periodic one reloads at the new rate too).
+		 */
+		after->kick |= timer_catch_up_locked(vcpu);
+		count = timer_current_locked(vcpu);	/* 0: not counting */
 		a->timer_dcr = val & DCR_WRITABLE;
+		if (count)
+			timer_start_count_locked(vcpu, count);
 		break;
 	case LA_SELF_IPI:	/* x2APIC only */
 		memset(&after->ipi, 0, sizeof(after->ipi));
@@ -1302,6 +1385,7 @@ int virq_lapic_set_clock(struct virq_vcpu *vcpu,
 {
 	struct virq_lapic *a = apic_of(vcpu);
 	unsigned long flags;
+	bool kick;
 	u64 count;
 
 	if (memchr_inv(c->reserved, 0, sizeof(c->reserved)))
@@ -1310,6 +1394,8 @@ int virq_lapic_set_clock(struct virq_vcpu *vcpu,
 	    c->tsc_hz < VIRQ_LAPIC_MIN_HZ || c->tsc_hz > VIRQ_LAPIC_MAX_HZ)
 		return -EINVAL;
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	/* A due expiry happens at the old rates: it is not lost. */
+	kick = timer_catch_up_locked(vcpu);
 	count = timer_current_locked(vcpu);
 	a->bus_hz = c->bus_hz;
 	a->tsc_hz = c->tsc_hz;
@@ -1322,6 +1408,8 @@ int virq_lapic_set_clock(struct virq_vcpu *vcpu,
 			timer_start_count_locked(vcpu, count);
 	}
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	if (kick)
+		virq_vcpu_kick(vcpu);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_lapic_set_clock);
@@ -1345,14 +1433,17 @@ int virq_lapic_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st)
 {
 	struct virq_lapic *a = apic_of(vcpu);
 	unsigned long flags;
+	bool kick;
 	u32 off;
 
 	memset(st, 0, sizeof(*st));
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	/* A due expiry is saved as what it is: its vector in IRR. */
+	kick = timer_catch_up_locked(vcpu);
 	for (off = 0; off < VIRQ_APIC_REG_SIZE; off += 16)
 		if (xapic_reg_exists(off) && off != LA_EOI)
 			put_reg(st->regs, off, reg_read_locked(vcpu, off));
-	/* The ESR's pending errors ride in the unused RRD slot's place. */
+	/* The errors since the last ESR write: a field of their own. */
 	st->esr_pending = a->esr_pending;
 	st->apic_base = a->apic_base;
 	st->tsc_deadline = timer_mode(a) == TIMER_TSC_DEADLINE ?
@@ -1362,6 +1453,8 @@ int virq_lapic_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st)
 		    (vcpu->rtc_owed ? VIRQ_LAPIC_STATE_RTC_OWED : 0);
 	st->lint_level = a->lint_level;
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	if (kick)
+		virq_vcpu_kick(vcpu);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_lapic_get_state);

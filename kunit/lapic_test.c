@@ -534,9 +534,22 @@ static void lapic_esr(struct kunit *test)
 	rig_exit(&r);
 }
 
+/* The timer's expiry count, masked ones included. */
+static u64 fired(struct virq_vcpu *v)
+{
+	unsigned long flags;
+	u64 n;
+
+	spin_lock_irqsave(&v->irq_lock, flags);
+	n = v->apic->timer_fired;
+	spin_unlock_irqrestore(&v->irq_lock, flags);
+	return n;
+}
+
 static void lapic_timer_oneshot(struct kunit *test)
 {
 	struct virq_vcpu *v;
+	ktime_t t0, seen;
 	struct rig r;
 	u32 c1, c2;
 
@@ -545,6 +558,7 @@ static void lapic_timer_oneshot(struct kunit *test)
 	enable(v);
 	wr(v, 0x3e0, 0xb);			/* divide by 1 */
 	wr(v, 0x320, 0xe0);			/* one-shot, vector 0xe0 */
+	t0 = ktime_get();
 	wr(v, 0x380, 20000000);			/* 20 ms at 1 GHz */
 	c1 = rd(v, 0x390);
 	usleep_range(100, 200);
@@ -552,9 +566,15 @@ static void lapic_timer_oneshot(struct kunit *test)
 	KUNIT_EXPECT_GT(test, c1, 0U);
 	KUNIT_EXPECT_LE(test, c1, 20000000U);
 	KUNIT_EXPECT_LT(test, c2, c1);
-	KUNIT_EXPECT_FALSE(test, irr_has(v, 0xe0));	/* not early */
-	msleep(40);
+	/* Never early: whenever IRR shows it, 20 ms have passed. */
+	while (!irr_has(v, 0xe0) && ktime_ms_delta(ktime_get(), t0) < 5000) {
+		if (ktime_ms_delta(ktime_get(), t0) < 20)
+			KUNIT_EXPECT_GT(test, rd(v, 0x390), 0U);
+		usleep_range(500, 1000);
+	}
+	seen = ktime_get();
 	KUNIT_EXPECT_TRUE(test, irr_has(v, 0xe0));
+	KUNIT_EXPECT_GE(test, ktime_to_ns(ktime_sub(seen, t0)), 20000000LL);
 	KUNIT_EXPECT_EQ(test, 0, rd(v, 0x390));		/* stopped at 0 */
 	KUNIT_EXPECT_EQ(test, 0xe0, virq_vcpu_ack(v));
 	wr(v, 0xb0, 0);
@@ -566,6 +586,7 @@ static void lapic_timer_oneshot(struct kunit *test)
 static void lapic_timer_periodic_and_switch(struct kunit *test)
 {
 	struct virq_vcpu *v;
+	ktime_t t0, t1;
 	struct rig r;
 	u64 n;
 
@@ -574,19 +595,243 @@ static void lapic_timer_periodic_and_switch(struct kunit *test)
 	enable(v);
 	wr(v, 0x3e0, 0xb);
 	wr(v, 0x320, 0x300e1);			/* periodic, masked: counts */
+	t0 = ktime_get();
 	wr(v, 0x380, 2000000);			/* 2 ms */
-	msleep(50);
-	n = v->apic->timer_fired;
-	KUNIT_EXPECT_GE(test, n, 5ULL);
+	/*
+	 * 25 expiries come (a slow VM may take longer than 50 ms, not
+	 * forever), never more than one per 2 ms since the start.
+	 */
+	do {
+		usleep_range(1000, 2000);
+		n = fired(v);
+		t1 = ktime_get();
+		KUNIT_EXPECT_LE(test, n, ktime_to_ns(ktime_sub(t1, t0)) /
+					 2000000 + 1);
+	} while (n < 25 && ktime_ms_delta(t1, t0) < 10000);
+	KUNIT_EXPECT_GE(test, n, 25ULL);
 	KUNIT_EXPECT_FALSE(test, irr_has(v, 0xe1));	/* masked */
 	KUNIT_EXPECT_GT(test, rd(v, 0x390), 0U);	/* still counting */
 	/* To TSC-deadline mode: the countdown stops. */
 	wr(v, 0x320, 0x400e1);
 	KUNIT_EXPECT_EQ(test, 0, rd(v, 0x390));
 	KUNIT_EXPECT_EQ(test, 0, rd(v, 0x380));
-	n = v->apic->timer_fired;
+	n = fired(v);
 	msleep(20);
-	KUNIT_EXPECT_EQ(test, n, v->apic->timer_fired);
+	KUNIT_EXPECT_EQ(test, n, fired(v));
+	rig_exit(&r);
+}
+
+/*
+ * A periodic period below min_timer_period_us (200 us by default) runs at
+ * 200 us: divide by 1 and a count of 1 is not a 1 ns hrtimer. The same
+ * for a one-shot count switched to periodic while it runs.
+ */
+static void lapic_timer_periodic_floor(struct kunit *test)
+{
+	const s64 floor = 200000;
+	struct virq_vcpu *v;
+	ktime_t t0, t1;
+	struct rig r;
+	u64 n, n0;
+	int round;
+
+	rig_init(test, &r);
+	v = r.cpu[0];
+	enable(v);
+	wr(v, 0x3e0, 0xb);			/* divide by 1: 1 ns per tick */
+	for (round = 0; round < 2; round++) {
+		n0 = fired(v);
+		if (round == 0) {
+			wr(v, 0x320, 0x300e1);	/* periodic, masked */
+			t0 = ktime_get();
+			wr(v, 0x380, 1);	/* 1 ns */
+		} else {
+			wr(v, 0x320, 0x100e1);	/* one-shot, masked */
+			t0 = ktime_get();
+			wr(v, 0x380, 100000);	/* 100 us */
+			wr(v, 0x320, 0x300e1);	/* now periodic */
+		}
+		msleep(20);
+		n = fired(v) - n0;
+		t1 = ktime_get();
+		KUNIT_EXPECT_GE_MSG(test, n, 1ULL, "round %d", round);
+		KUNIT_EXPECT_LE_MSG(test, n,
+				    ktime_to_ns(ktime_sub(t1, t0)) / floor + 1,
+				    "round %d", round);
+		wr(v, 0x380, 0);		/* stop */
+	}
+	rig_exit(&r);
+}
+
+/*
+ * A slow TSC and a deadline far away: the conversion to nanoseconds must
+ * not divide-fault (mulq/divq with a quotient past 64 bits) on the MSR
+ * write, on SET_CLOCK or on SET_LAPIC. The timer simply never fires.
+ */
+static void lapic_timer_deadline_far(struct kunit *test)
+{
+	struct virq_vcpu_clock c = { .bus_hz = 1000000000,
+				     .tsc_hz = 100000000 };
+	struct virq_lapic_state *st;
+	struct virq_vcpu *v;
+	struct rig r;
+	ktime_t t0;
+
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	rig_init(test, &r);
+	v = r.cpu[0];
+	enable(v);
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_set_clock(v, &c));
+	wr(v, 0x320, 0x400e2);
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x6e0, 1ULL << 62));
+	KUNIT_EXPECT_EQ(test, 1ULL << 62, g_rdmsr(v, 0x6e0));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x6e0, ~0ULL));
+	c.tsc_hz = 1000;			/* the slowest allowed */
+	KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_clock(v, &c));
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, st));
+	st->tsc_deadline = 1ULL << 62;
+	KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_state(v, st));
+	/* A near one at 1 kHz still fires: 5 ticks ahead (5 ms). */
+	t0 = ktime_get();
+	g_wrmsr(v, 0x6e0, ktime_get_ns() / 1000000 + 5);
+	while (!irr_has(v, 0xe2) && ktime_ms_delta(ktime_get(), t0) < 5000)
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_TRUE(test, irr_has(v, 0xe2));
+	KUNIT_EXPECT_EQ(test, 0ULL, g_rdmsr(v, 0x6e0));
+	rig_exit(&r);
+}
+
+/*
+ * An expiry that is due while its callback has not run yet (it waits for
+ * irq_lock, or runs late) is made to look so by cancelling the hrtimer
+ * behind the model's back. SET_CLOCK must not drop it, and GET must save
+ * it with its vector in IRR, so that SET elsewhere delivers it.
+ */
+static void lapic_timer_due_not_lost(struct kunit *test)
+{
+	struct virq_vcpu_clock c = { .bus_hz = 1000000000,
+				     .tsc_hz = 1000000000 };
+	struct virq_lapic_state *st;
+	struct virq_vcpu *v;
+	struct rig r;
+	ktime_t t0;
+	u32 w;
+
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	rig_init(test, &r);
+	v = r.cpu[1];
+	enable(v);
+	wr(v, 0x3e0, 0xb);
+	wr(v, 0x320, 0xe3);			/* one-shot */
+	wr(v, 0x380, 30000000);			/* 30 ms */
+	KUNIT_ASSERT_EQ(test, 1, hrtimer_cancel(&v->apic->timer));
+	msleep(40);
+	KUNIT_EXPECT_FALSE(test, irr_has(v, 0xe3));
+	KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_clock(v, &c));
+	KUNIT_EXPECT_TRUE(test, irr_has(v, 0xe3));
+	KUNIT_EXPECT_TRUE(test, reqs(v) & VIRQ_REQ_INTR);
+	KUNIT_EXPECT_EQ(test, 0xe3, virq_vcpu_ack(v));
+	wr(v, 0xb0, 0);
+	KUNIT_EXPECT_EQ(test, 0U, rd(v, 0x390));
+
+	/* Saved while due: the vector is in the saved IRR. */
+	wr(v, 0x380, 30000000);
+	KUNIT_ASSERT_EQ(test, 1, hrtimer_cancel(&v->apic->timer));
+	msleep(40);
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, st));
+	memcpy(&w, &st->regs[0x200 + (0xe3 / 32) * 16], 4);
+	KUNIT_EXPECT_TRUE(test, w & BIT(0xe3 % 32));
+	memcpy(&w, &st->regs[0x390], 4);
+	KUNIT_EXPECT_EQ(test, 0U, w);
+	rig_exit(&r);
+	rig_init(test, &r);
+	v = r.cpu[1];
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_set_state(v, st));
+	KUNIT_EXPECT_EQ(test, 0xe3, virq_vcpu_ack(v));
+
+	/* Periodic: the due tick is delivered and the timer goes on. */
+	wr(v, 0xb0, 0);
+	wr(v, 0x320, 0x200e4);
+	wr(v, 0x380, 20000000);			/* 20 ms */
+	KUNIT_ASSERT_EQ(test, 1, hrtimer_cancel(&v->apic->timer));
+	msleep(30);
+	KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_clock(v, &c));
+	KUNIT_EXPECT_TRUE(test, irr_has(v, 0xe4));
+	KUNIT_EXPECT_GT(test, rd(v, 0x390), 0U);
+	KUNIT_EXPECT_EQ(test, 0xe4, virq_vcpu_ack(v));
+	wr(v, 0xb0, 0);
+	t0 = ktime_get();
+	while (!irr_has(v, 0xe4) && ktime_ms_delta(ktime_get(), t0) < 5000)
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_TRUE(test, irr_has(v, 0xe4));
+	wr(v, 0x380, 0);
+	rig_exit(&r);
+}
+
+/*
+ * SDM vol. 3, "APIC Timer": the count decrements at the bus clock divided
+ * by DCR. A DCR write while counting changes the rate of the running
+ * count: 80,000,000 ticks at divide-by-128 (10.24 s at 1 GHz) switched to
+ * divide-by-1 end some 80 ms later, not 10 s later.
+ */
+static void lapic_timer_dcr_mid_count(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+	ktime_t t0;
+	u32 c;
+
+	rig_init(test, &r);
+	v = r.cpu[0];
+	enable(v);
+	wr(v, 0x3e0, 0xa);			/* divide by 128 */
+	wr(v, 0x320, 0xe5);
+	wr(v, 0x380, 80000000);
+	t0 = ktime_get();
+	wr(v, 0x3e0, 0xb);			/* divide by 1 */
+	c = rd(v, 0x390);
+	KUNIT_EXPECT_GT(test, c, 0U);
+	KUNIT_EXPECT_LE(test, c, 80000000U);
+	while (!irr_has(v, 0xe5) && ktime_ms_delta(ktime_get(), t0) < 3000)
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_TRUE(test, irr_has(v, 0xe5));
+	rig_exit(&r);
+}
+
+/*
+ * Re-arming while an expiry's callback waits for irq_lock: the stale
+ * callback must do nothing. Each round arms a 2 us count (soon due, its
+ * callback possibly spinning on the lock), then re-arms 5 ms; no expiry
+ * may be counted before those 5 ms have passed.
+ */
+static void lapic_timer_rearm_while_due(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	ktime_t t_arm;
+	struct rig r;
+	int round, d;
+	u64 n0;
+
+	rig_init(test, &r);
+	v = r.cpu[0];
+	enable(v);
+	wr(v, 0x3e0, 0xb);
+	wr(v, 0x320, 0x100e6);			/* one-shot, masked */
+	for (round = 0; round < 300; round++) {
+		wr(v, 0x380, 2000);
+		for (d = round % 7; d; d--)
+			udelay(1);
+		t_arm = ktime_get();
+		wr(v, 0x380, 5000000);
+		n0 = fired(v);
+		usleep_range(200, 300);
+		if (ktime_to_ns(ktime_sub(ktime_get(), t_arm)) < 5000000)
+			KUNIT_EXPECT_EQ_MSG(test, n0, fired(v), "round %d",
+					    round);
+	}
+	wr(v, 0x380, 0);
 	rig_exit(&r);
 }
 
@@ -835,6 +1080,11 @@ static struct kunit_case lapic_cases[] = {
 	KUNIT_CASE(lapic_timer_oneshot),
 	KUNIT_CASE(lapic_timer_periodic_and_switch),
 	KUNIT_CASE(lapic_timer_tsc_deadline),
+	KUNIT_CASE(lapic_timer_periodic_floor),
+	KUNIT_CASE(lapic_timer_deadline_far),
+	KUNIT_CASE(lapic_timer_due_not_lost),
+	KUNIT_CASE(lapic_timer_dcr_mid_count),
+	KUNIT_CASE(lapic_timer_rearm_while_due),
 	KUNIT_CASE(lapic_lint),
 	KUNIT_CASE(lapic_state_roundtrip_and_checks),
 	KUNIT_CASE(bus_map_matches_architecture),
