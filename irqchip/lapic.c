@@ -271,20 +271,34 @@ bool virq_lapic_extint_locked(struct virq_vcpu *vcpu)
 /**
  * virq_lapic_pending_locked() - would the LAPIC interrupt the CPU now?
  * @vcpu: a vCPU with a LAPIC
+ * @raised: set if the deliverable vector's class rose above the irr_max
+ *	    published last (the VMM may have judged that one blocked by a
+ *	    TPR it raised without telling the kernel: it must look again)
  *
  * Also publishes irr_max in the run page.
  *
  * Return: true if an ExtINT waits, or the highest pending vector's class
  * is above PPR's.
  */
-bool virq_lapic_pending_locked(struct virq_vcpu *vcpu)
+bool virq_lapic_pending_locked(struct virq_vcpu *vcpu, bool *raised)
 {
+	struct virq_lapic *a = apic_of(vcpu);
 	int v = irr_unblocked_locked(vcpu);
+	u8 max = v < 0 ? 0 : v;
+	bool above;
 
-	WRITE_ONCE(vcpu->run->irr_max, v < 0 ? 0 : v);
-	if (virq_lapic_extint_locked(vcpu))
-		return true;
-	return v >= 0 && (v & 0xf0) > (tpr_of(vcpu) & 0xf0);
+	WRITE_ONCE(vcpu->run->irr_max, max);
+	/*
+	 * The VMM stores tpr and then loads irr_max; this stores irr_max and
+	 * then loads tpr. With a full barrier on both sides (the VMM's is
+	 * documented in lapic.rst) at least one sees the other's store: the
+	 * VMM sees the vector, or INTR is computed with its new TPR.
+	 */
+	smp_mb();
+	above = v >= 0 && (v & 0xf0) > (tpr_of(vcpu) & 0xf0);
+	*raised = above && (max & 0xf0) > (a->irr_max_pub & 0xf0);
+	a->irr_max_pub = max;
+	return above || virq_lapic_extint_locked(vcpu);
 }
 
 /* ---- errors ---- */

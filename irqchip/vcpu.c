@@ -160,17 +160,22 @@ EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_kick);
 
 /*
  * Recompute INTR (and EXTINT) from the state they mirror. Returns true if
- * INTR went from clear to set: the caller kicks once its locks are gone.
+ * the caller must kick once its locks are gone: INTR went from clear to
+ * set, or (LAPIC) INTR was already set but the deliverable vector's class
+ * rose above the irr_max published before. The second case matters when
+ * the VMM raised TPR by a plain store, judged the pending vector blocked
+ * from irr_max and entered the guest with INTR still set: a vector above
+ * its new TPR must still bring it out.
  */
 bool virq_vcpu_update_intr(struct virq_vcpu *vcpu)
 {
 	u32 req = atomic_read(virq_req_word(vcpu));
-	bool want, extint;
+	bool want, extint, raised = false;
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	if (vcpu->apic) {
 		/* A LAPIC: above PPR (TPR from the run page, ISR), or ExtINT. */
-		want = virq_lapic_pending_locked(vcpu);
+		want = virq_lapic_pending_locked(vcpu, &raised);
 		extint = virq_lapic_extint_locked(vcpu);
 	} else {
 		extint = vcpu->extint;
@@ -186,7 +191,7 @@ bool virq_vcpu_update_intr(struct virq_vcpu *vcpu)
 	}
 	if (!want && (req & VIRQ_REQ_INTR))
 		atomic_andnot(VIRQ_REQ_INTR, virq_req_word(vcpu));
-	return false;
+	return want && raised;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_update_intr);
 

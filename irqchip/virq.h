@@ -213,6 +213,7 @@ struct virq_lapic {
 	u64 apic_base;			/* IA32_APIC_BASE (READ_ONCE outside) */
 	u8 xapic_id;			/* xAPIC ID register, bits 31:24 */
 	u8 isrv;			/* highest in-service vector (racy reads) */
+	u8 irr_max_pub;			/* run->irr_max as last published */
 	u32 ldr, dfr, svr;
 	u32 esr, esr_pending;		/* visible errors, errors since */
 	u32 icr_lo, icr_hi;
@@ -250,7 +251,7 @@ int virq_lapic_reset(struct virq_vcpu *vcpu);
 void virq_lapic_free(struct virq_vcpu *vcpu);
 int virq_lapic_accept_locked(struct virq_vcpu *vcpu,
 			     const struct virq_irq_msg *msg, bool *map_changed);
-bool virq_lapic_pending_locked(struct virq_vcpu *vcpu);
+bool virq_lapic_pending_locked(struct virq_vcpu *vcpu, bool *raised);
 bool virq_lapic_extint_locked(struct virq_vcpu *vcpu);
 bool virq_lapic_lint_changed_locked(struct virq_vcpu *vcpu);
 int virq_lapic_take_vector_locked(struct virq_vcpu *vcpu);

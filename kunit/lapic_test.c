@@ -248,6 +248,42 @@ static void lapic_tpr(struct kunit *test)
 	rig_exit(&r);
 }
 
+/*
+ * INTR already set does not mean the VMM knows about every deliverable
+ * vector. 0x50 pending, INTR set; the VMM raises TPR to 0x80 with a plain
+ * store, finds irr_max 0x50 blocked and enters the guest without an
+ * acknowledge. A vector of 0x50's class changes nothing; 0x90 is above
+ * the new TPR and must kick the vCPU out of guest mode.
+ */
+static void lapic_kick_when_irr_max_rises(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+	u64 kicks;
+
+	rig_init(test, &r);
+	v = r.cpu[1];
+	enable(v);
+	KUNIT_EXPECT_EQ(test, 1, fixed_msg(&r, 1, false, 0x50, VIRQ_DM_FIXED));
+	KUNIT_EXPECT_TRUE(test, reqs(v) & VIRQ_REQ_INTR);
+	WRITE_ONCE(v->run->tpr, 0x80);
+	KUNIT_EXPECT_EQ(test, 0x50, READ_ONCE(v->run->irr_max));
+	atomic_set((atomic_t *)&v->run->mode, VIRQ_MODE_IN_GUEST);
+	kicks = READ_ONCE(v->run->kicks);
+	fixed_msg(&r, 1, false, 0x58, VIRQ_DM_FIXED);
+	KUNIT_EXPECT_EQ(test, kicks, READ_ONCE(v->run->kicks));
+	KUNIT_EXPECT_EQ(test, VIRQ_MODE_IN_GUEST, READ_ONCE(v->run->mode));
+	fixed_msg(&r, 1, false, 0x90, VIRQ_DM_FIXED);
+	KUNIT_EXPECT_EQ(test, kicks + 1, READ_ONCE(v->run->kicks));
+	KUNIT_EXPECT_EQ(test, VIRQ_MODE_EXITING, READ_ONCE(v->run->mode));
+	KUNIT_EXPECT_EQ(test, 0x90, READ_ONCE(v->run->irr_max));
+	/* The VMM was told: another of 0x90's class adds no kick. */
+	fixed_msg(&r, 1, false, 0x91, VIRQ_DM_FIXED);
+	KUNIT_EXPECT_EQ(test, kicks + 1, READ_ONCE(v->run->kicks));
+	KUNIT_EXPECT_EQ(test, 0x91, virq_vcpu_ack(v));
+	rig_exit(&r);
+}
+
 /* Level vectors: TMR set, EOI broadcast to the IOAPIC unless suppressed. */
 static void lapic_eoi_broadcast(struct kunit *test)
 {
@@ -1068,6 +1104,7 @@ static struct kunit_case lapic_cases[] = {
 	KUNIT_CASE(lapic_software_disabled),
 	KUNIT_CASE(lapic_ack_ppr_eoi),
 	KUNIT_CASE(lapic_tpr),
+	KUNIT_CASE(lapic_kick_when_irr_max_rises),
 	KUNIT_CASE(lapic_eoi_broadcast),
 	KUNIT_CASE(lapic_ipi_physical_and_shorthands),
 	KUNIT_CASE(lapic_ipi_logical),

@@ -7,6 +7,7 @@
  * VIRQ_VCPU_NMI, VIRQ_VCPU_LINT and VIRQ_VCPU_SET_CLOCK.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <time.h>
 #include "virq_test.h"
@@ -517,6 +518,110 @@ TEST_F(apic, state_roundtrip_and_rejects)
 	/* The restored vCPU carries on: EOI 0xa5, then 0x95. */
 	wr(v, 0xb0, 0);
 	EXPECT_EQ(0x95, ioctl(v, VIRQ_VCPU_ACK, 0));
+}
+
+static atomic_int kick_sigs;
+
+static void count_kick(int sig)
+{
+	atomic_fetch_add(&kick_sigs, 1);
+}
+
+/*
+ * INTR already set must not swallow the kick for a better vector: 0x50
+ * pending with INTR set; this thread (the VMM) raises TPR to 0x80 with a
+ * store, judges 0x50 blocked from irr_max and "enters the guest". An IPI
+ * of 0x90, above the new TPR, must signal it out.
+ */
+TEST_F(apic, kick_when_irr_max_rises_with_intr_set)
+{
+	struct sigaction sa = { .sa_handler = count_kick };
+	struct virq_vcpu_signal s = { .signo = SIGUSR1 };
+	struct virq_vcpu_run *run = self->run[1];
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, ioctl(self->v[1], VIRQ_VCPU_SET_SIGNAL, &s));
+	atomic_store(&kick_sigs, 0);
+	ipi(self->v[0], 1, 0x50);
+	EXPECT_NE(0, virq_requests(run) & VIRQ_REQ_INTR);
+	__atomic_store_n(&run->tpr, 0x80, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(0x50, __atomic_load_n(&run->irr_max, __ATOMIC_SEQ_CST));
+	__atomic_exchange_n(&run->mode, VIRQ_MODE_IN_GUEST, __ATOMIC_SEQ_CST);
+	ipi(self->v[0], 1, 0x51);		/* same class: still blocked */
+	EXPECT_EQ(0, atomic_load(&kick_sigs));
+	ipi(self->v[0], 1, 0x90);
+	EXPECT_EQ(1, atomic_load(&kick_sigs));
+	EXPECT_EQ(VIRQ_MODE_EXITING, __atomic_load_n(&run->mode,
+						     __ATOMIC_SEQ_CST));
+	__atomic_store_n(&run->mode, VIRQ_MODE_OUTSIDE, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(0x90, ioctl(self->v[1], VIRQ_VCPU_ACK, 0));
+	s.signo = 0;
+	EXPECT_EQ(0, ioctl(self->v[1], VIRQ_VCPU_SET_SIGNAL, &s));
+}
+
+/*
+ * The TPR store-buffer pair: the VMM lowers TPR (seq_cst store, the full
+ * barrier lapic.rst asks for) and loads irr_max; another thread's IPI
+ * makes the kernel store irr_max and load TPR. One of them must see the
+ * other: either the VMM sees the vector in irr_max, or the kernel sets
+ * INTR (and kicks). Neither is a lost interrupt. The VMM side is
+ * delayed by a varying spin to sweep across the kernel's window.
+ */
+struct tpr_race {
+	int sender, target;
+	struct virq_vcpu_run *run;
+	atomic_int go, done;
+	int spin;
+};
+
+static void *tpr_race_sender(void *p)
+{
+	struct tpr_race *t = p;
+	int round = 0;
+
+	for (;;) {
+		while (atomic_load(&t->go) == round)
+			;
+		round = atomic_load(&t->go);
+		if (round < 0)
+			break;
+		ipi(t->sender, 1, 0x80);
+		atomic_store(&t->done, round);
+	}
+	return NULL;
+}
+
+TEST_F(apic, tpr_store_and_irr_max_never_both_stale)
+{
+	struct tpr_race t = { .sender = self->v[0], .target = self->v[1],
+			      .run = self->run[1] };
+	uint64_t t0 = now_ns();
+	int round, lost = 0, rounds = 0;
+	volatile int spin;
+	pthread_t th;
+	uint32_t m;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, tpr_race_sender, &t));
+	for (round = 1; round < 20000 && now_ns() - t0 < 3000000000ULL;
+	     round++) {
+		wr(t.target, 0x80, 0xf0);	/* blocks everything */
+		atomic_store(&t.go, round);
+		for (spin = round % 64 * 16; spin; spin--)
+			;
+		__atomic_store_n(&t.run->tpr, 0, __ATOMIC_SEQ_CST);
+		m = __atomic_load_n(&t.run->irr_max, __ATOMIC_SEQ_CST);
+		while (atomic_load(&t.done) != round)
+			;
+		rounds++;
+		if (!(m >> 4) && !(virq_requests(t.run) & VIRQ_REQ_INTR))
+			lost++;
+		EXPECT_EQ(0x80, ioctl(t.target, VIRQ_VCPU_ACK, 0));
+		wr(t.target, 0xb0, 0);
+	}
+	atomic_store(&t.go, -1);
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, lost);
+	TH_LOG("%d rounds", rounds);
 }
 
 /* A sender thread IPIs a halting vCPU thread: every IPI wakes it. */
