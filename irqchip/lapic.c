@@ -566,6 +566,8 @@ static void lapic_reset_locked(struct virq_vcpu *vcpu, bool init)
 	unsigned int i;
 
 	lockdep_assert_held(&vcpu->irq_lock);
+	/* LDR, DFR (and the ID, APIC_BASE) change: the map first. */
+	virq_apic_map_invalidate(vcpu->chip);
 	timer_stop_locked(vcpu);
 	if (!init) {
 		a->apic_base = LA_BASE_DEFAULT | LA_BASE_EN |
@@ -992,6 +994,7 @@ static void reg_write_locked(struct virq_vcpu *vcpu, u32 off, u32 val,
 	lockdep_assert_held(&vcpu->irq_lock);
 	switch (off) {
 	case LA_ID:		/* xAPIC only: x2APIC's is read-only */
+		virq_apic_map_invalidate(vcpu->chip);
 		a->xapic_id = val >> 24;
 		after->map_changed = true;
 		break;
@@ -1002,10 +1005,12 @@ static void reg_write_locked(struct virq_vcpu *vcpu, u32 off, u32 val,
 		lapic_eoi_locked(vcpu, &after->eoi, &after->kick);
 		break;
 	case LA_LDR:		/* xAPIC only */
+		virq_apic_map_invalidate(vcpu->chip);
 		a->ldr = val & 0xff000000;
 		after->map_changed = true;
 		break;
 	case LA_DFR:		/* xAPIC only */
+		virq_apic_map_invalidate(vcpu->chip);
 		a->dfr = (val & 0xf0000000) | 0x0fffffff;
 		after->map_changed = true;
 		break;
@@ -1208,6 +1213,8 @@ static bool apic_base_write_locked(struct virq_vcpu *vcpu, u64 val,
 		return false;
 	/* The BSP flag is the platform's, not the guest's. */
 	val = (val & ~LA_BASE_BSP) | (old & LA_BASE_BSP);
+	if (old != val)
+		virq_apic_map_invalidate(vcpu->chip);
 	if ((old & LA_BASE_EN) && !en) {
 		/* Disabled: back to the power-up state, base as written. */
 		a->apic_base = val;
@@ -1563,6 +1570,7 @@ int virq_lapic_set_state(struct virq_vcpu *vcpu,
 	if (ret)
 		return ret;
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	virq_apic_map_invalidate(vcpu->chip);
 	timer_stop_locked(vcpu);
 	a->apic_base = st->apic_base;
 	a->xapic_id = x2apic_mode(a) ? vcpu->apic_id & 0xff :
@@ -1679,6 +1687,7 @@ void virq_lapic_ids_locked(struct virq_vcpu *vcpu, struct virq_apic_ids *ids)
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	ids->enabled = hw_enabled(a);
+	ids->sw_enabled = sw_enabled(a);
 	ids->has_ldr = true;
 	ids->x2apic = x2apic_mode(a);
 	ids->phys = ids->x2apic ? vcpu->apic_id : a->xapic_id;

@@ -446,6 +446,7 @@ int virq_msi_send(struct virq_chip *chip, const struct virq_irq_msg *msg,
 		return -1;
 	return virq_deliver_msg(chip, msg, k, NULL);
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_msi_send);
 
 struct virq_vcpu *virq_vcpu_by_apic_id(struct virq_chip *chip, u32 apic_id)
 {

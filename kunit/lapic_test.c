@@ -9,6 +9,7 @@
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/random.h>
 
 #include "virq.h"
@@ -383,10 +384,18 @@ static void lapic_ipi_logical(struct kunit *test)
 	for (i = 0; i < NCPU; i++)
 		KUNIT_EXPECT_EQ_MSG(test, i >= 2, irr_has(r.cpu[i], 0x72),
 				    "cpu %d", i);
-	send_ipi(r.cpu[0], 0xf1, 0x873);		/* every cluster, bit 0 */
+	/*
+	 * SDM 11.6.2.2: only all ones (0xff) is the broadcast that matches
+	 * every cluster; 0xf1 names cluster 15, which nobody is in.
+	 */
+	send_ipi(r.cpu[0], 0xf1, 0x873);
 	for (i = 0; i < NCPU; i++)
-		KUNIT_EXPECT_EQ_MSG(test, !(i & 1), irr_has(r.cpu[i], 0x73),
-				    "cpu %d", i);
+		KUNIT_EXPECT_FALSE_MSG(test, irr_has(r.cpu[i], 0x73), "cpu %d",
+				       i);
+	send_ipi(r.cpu[0], 0xff, 0x874);		/* every cluster, all */
+	for (i = 0; i < NCPU; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, irr_has(r.cpu[i], 0x74), "cpu %d",
+				      i);
 	rig_exit(&r);
 }
 
@@ -422,6 +431,231 @@ static void lapic_lowest_priority(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, 0x81, virq_vcpu_ack(r.cpu[2]));
 		wr(r.cpu[2], 0xb0, 0);
 	}
+	rig_exit(&r);
+}
+
+/*
+ * Lowest priority never picks a vCPU that would refuse the message: an AP
+ * not started yet (software-disabled, PPR 0) must not beat enabled vCPUs
+ * with a higher TPR and make the interrupt vanish.
+ */
+static void lapic_lowest_priority_skips_disabled(struct kunit *test)
+{
+	struct rig r;
+	int i, n;
+
+	rig_init(test, &r);
+	for (i = 0; i < NCPU; i++) {
+		wr(r.cpu[i], 0xd0, BIT(24 + i));
+		if (i == 0)
+			continue;		/* cpu 0: software-disabled */
+		enable(r.cpu[i]);
+		wr(r.cpu[i], 0x80, 0x40);
+	}
+	for (n = 0; n < 6; n++) {
+		KUNIT_EXPECT_EQ(test, 1,
+				fixed_msg(&r, 0x0f, true, 0x82, VIRQ_DM_LOWEST));
+		KUNIT_EXPECT_FALSE(test, irr_has(r.cpu[0], 0x82));
+		for (i = 1; i < NCPU; i++)
+			if (irr_has(r.cpu[i], 0x82)) {
+				wr(r.cpu[i], 0x80, 0);
+				KUNIT_EXPECT_EQ(test, 0x82, virq_vcpu_ack(r.cpu[i]));
+				wr(r.cpu[i], 0xb0, 0);
+				wr(r.cpu[i], 0x80, 0x40);
+			}
+	}
+	rig_exit(&r);
+}
+
+/*
+ * Fair among many: 40 equal candidates (a broadcast, matched by scan)
+ * take exact turns, 3 messages each in 120.
+ */
+static void lapic_lowest_priority_many(struct kunit *test)
+{
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC,
+		.nr_ioapics = 1, .max_vcpus = 40,
+	};
+	struct virq_chip *chip;
+	struct virq_vcpu *v;
+	int *got, i, n, hit;
+	struct rig r;
+
+	got = kunit_kcalloc(test, 40, sizeof(*got), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, got);
+	chip = virq_chip_alloc(&cfg);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(chip));
+	r.chip = chip;
+	for (i = 0; i < 40; i++) {
+		v = virq_vcpu_add(chip, i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(v));
+		enable(v);
+	}
+	for (n = 0; n < 120; n++) {
+		KUNIT_EXPECT_EQ(test, 1,
+				fixed_msg(&r, 0xff, false, 0x83, VIRQ_DM_LOWEST));
+		hit = 0;
+		for (i = 0; i < 40; i++) {
+			v = chip->vcpus[i];
+			if (virq_vcpu_ack(v) != 0x83)
+				continue;
+			got[i]++;
+			hit++;
+			wr(v, 0xb0, 0);
+		}
+		KUNIT_EXPECT_EQ(test, 1, hit);
+	}
+	for (i = 0; i < 40; i++)
+		KUNIT_EXPECT_EQ_MSG(test, 3, got[i], "cpu %d", i);
+	virq_chip_put(chip);
+}
+
+/*
+ * SDM 11.11.1: an MSI with the redirection hint (address bit 3) and a
+ * logical destination goes to one processor of the group, the lowest
+ * priority one, not to every member; equals take turns.
+ */
+static void lapic_msi_redirection_hint(struct kunit *test)
+{
+	struct virq_irq_msg m;
+	int got[NCPU] = { }, i, n, hit;
+	struct virq_kicks k;
+	struct rig r;
+
+	rig_init(test, &r);
+	for (i = 0; i < NCPU; i++) {
+		enable(r.cpu[i]);
+		wr(r.cpu[i], 0xd0, BIT(24 + i));
+	}
+	/* Fixed, logical 0x0f, RH = 1. */
+	KUNIT_ASSERT_EQ(test, 0, virq_msi_decode(0xfee0f00c, 0, 0x84, false,
+						 &m));
+	KUNIT_EXPECT_TRUE(test, m.redir_hint);
+	for (n = 0; n < 4 * NCPU; n++) {
+		virq_kicks_init(&k);
+		KUNIT_EXPECT_EQ(test, 1, virq_msi_send(r.chip, &m, &k));
+		virq_kicks_flush(r.chip, &k);
+		hit = 0;
+		for (i = 0; i < NCPU; i++) {
+			if (virq_vcpu_ack(r.cpu[i]) != 0x84)
+				continue;
+			got[i]++;
+			hit++;
+			wr(r.cpu[i], 0xb0, 0);
+		}
+		KUNIT_EXPECT_EQ(test, 1, hit);
+	}
+	for (i = 0; i < NCPU; i++)
+		KUNIT_EXPECT_EQ_MSG(test, 4, got[i], "cpu %d", i);
+	/* Without the hint: every member. */
+	KUNIT_ASSERT_EQ(test, 0, virq_msi_decode(0xfee0f004, 0, 0x85, false,
+						 &m));
+	virq_kicks_init(&k);
+	KUNIT_EXPECT_EQ(test, NCPU, virq_msi_send(r.chip, &m, &k));
+	virq_kicks_flush(r.chip, &k);
+	rig_exit(&r);
+}
+
+/*
+ * An INIT accepted in atomic context (from an IOAPIC, an MSI) resets LDR
+ * and DFR: the map is rebuilt by a work item, not only at the next vCPU
+ * ioctl; meanwhile deliveries scan and stay right.
+ */
+static void bus_map_rebuilt_after_atomic_init(struct kunit *test)
+{
+	struct rig r;
+	ktime_t t0;
+	int i;
+
+	rig_init(test, &r);
+	for (i = 0; i < NCPU; i++) {
+		enable(r.cpu[i]);
+		wr(r.cpu[i], 0xd0, BIT(24 + i));
+	}
+	KUNIT_EXPECT_FALSE(test, virq_apic_map_stale(r.chip));
+	KUNIT_EXPECT_EQ(test, 1, fixed_msg(&r, 2, false, 0, VIRQ_DM_INIT));
+	/* cpu 2's LDR is 0 now: logical 0x04 reaches nobody. */
+	enable(r.cpu[2]);
+	KUNIT_EXPECT_EQ(test, -1, fixed_msg(&r, 0x04, true, 0x86,
+					    VIRQ_DM_FIXED));
+	t0 = ktime_get();
+	while (virq_apic_map_stale(r.chip) &&
+	       ktime_ms_delta(ktime_get(), t0) < 5000)
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_FALSE(test, virq_apic_map_stale(r.chip));
+	KUNIT_EXPECT_EQ(test, 1, fixed_msg(&r, 0x08, true, 0x86,
+					   VIRQ_DM_FIXED));
+	rig_exit(&r);
+}
+
+/*
+ * The map's generation is bumped before an ID changes, not after: a
+ * thread that sees cpu 1's new xAPIC ID and at once sends to it must
+ * reach it, never find a map that is "current" but lacks the new ID.
+ */
+struct id_race {
+	struct rig *r;
+	atomic_t stop;
+	atomic_t lost, sent;
+};
+
+static int id_race_sender(void *p)
+{
+	struct id_race *x = p;
+	struct virq_vcpu *v = x->r->cpu[1];
+	u8 id, last = READ_ONCE(v->apic->xapic_id);
+	unsigned int spins = 0;
+
+	while (!atomic_read(&x->stop)) {
+		id = READ_ONCE(v->apic->xapic_id);
+		if (id == last) {
+			if (!(++spins % 1024))
+				cond_resched();
+			cpu_relax();
+			continue;
+		}
+		last = id;
+		/* The deliverer reads the generation after the ID. */
+		smp_rmb();
+		if (fixed_msg(x->r, id, false, 0x87, VIRQ_DM_FIXED) < 0)
+			atomic_inc(&x->lost);
+		atomic_inc(&x->sent);
+	}
+	return 0;
+}
+
+static void bus_map_id_change_race(struct kunit *test)
+{
+	struct task_struct *t;
+	struct id_race x = { };
+	struct rig r;
+	ktime_t t0;
+	int i;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	rig_init(test, &r);
+	for (i = 0; i < NCPU; i++)
+		enable(r.cpu[i]);
+	x.r = &r;
+	t = kthread_run(id_race_sender, &x, "virq-id-race");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	/* One change at a time: the ID holds still while it is sent to. */
+	for (i = 0; i < 2000; i++) {
+		t0 = ktime_get();
+		wr(r.cpu[1], 0x20, (i & 1 ? 0x11 : 0x21) << 24);
+		while (atomic_read(&x.sent) < i + 1 &&
+		       ktime_ms_delta(ktime_get(), t0) < 1000)
+			cond_resched();
+		if (atomic_read(&x.sent) < i + 1)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, 2000, i);
+	atomic_set(&x.stop, 1);
+	kthread_stop(t);
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&x.lost));
+	kunit_info(test, "%d sends after an ID change", atomic_read(&x.sent));
 	rig_exit(&r);
 }
 
@@ -993,9 +1227,15 @@ static void lapic_state_roundtrip_and_checks(struct kunit *test)
 	rig_exit(&r);
 }
 
-/* A chip of 8 vCPUs with random IDs, logical IDs, models and modes. */
+/*
+ * A chip of 8 vCPUs with random IDs, logical IDs, models and modes. In a
+ * "disjoint" round no two vCPUs share a physical or logical ID, so the
+ * map must serve the model itself; otherwise LDRs and xAPIC IDs are
+ * random and may collide (the map must then fall back to the scan). Some
+ * x2APIC rounds use IDs from 2^20 on, whose logical IDs alias lower ones.
+ */
 static struct virq_chip *random_chip(struct kunit *test, unsigned int round,
-				     u32 *idv)
+				     bool disjoint, bool high, u32 *idv)
 {
 	struct virq_chip_config cfg = {
 		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC |
@@ -1003,14 +1243,29 @@ static struct virq_chip *random_chip(struct kunit *test, unsigned int round,
 		.nr_ioapics = 1, .max_vcpus = 8,
 	};
 	bool x2 = round % 4 == 3, cluster = round % 4 == 2;
+	unsigned int i, j, nslots = cluster ? 60 : 8;
+	u8 slots[60], tmp;
 	struct virq_chip *chip;
 	struct virq_vcpu *v;
-	unsigned int i;
 
+	/* A random permutation of the logical slots (flat: 8, cluster: 60). */
+	for (i = 0; i < nslots; i++)
+		slots[i] = i;
+	for (i = nslots - 1; i > 0; i--) {
+		j = get_random_u32_below(i + 1);
+		tmp = slots[i];
+		slots[i] = slots[j];
+		slots[j] = tmp;
+	}
 	chip = virq_chip_alloc(&cfg);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(chip));
 	for (i = 0; i < 8; i++) {
-		idv[i] = x2 ? (get_random_u32() % 64) * 8 + i : i;
+		if (!x2)
+			idv[i] = i;
+		else if (high && i % 2)		/* an alias of the one before */
+			idv[i] = idv[i - 1] + BIT(20) * (1 + i / 2);
+		else
+			idv[i] = get_random_u32_below(64) * 8 + i;
 		v = virq_vcpu_add(chip, idv[i]);
 		if (IS_ERR(v)) {		/* a duplicate random ID */
 			idv[i] = 1000 + i;
@@ -1024,10 +1279,17 @@ static struct virq_chip *random_chip(struct kunit *test, unsigned int round,
 		}
 		if (cluster)
 			wr(v, 0xe0, 0x0fffffff);
-		wr(v, 0xd0, (get_random_u32() & 0xff) << 24);
-		if (get_random_u32() % 8 == 0)	/* shared xAPIC IDs too */
+		if (!disjoint)
+			wr(v, 0xd0, (get_random_u32() & 0xff) << 24);
+		else if (cluster)	/* cluster 0-14, one member bit */
+			wr(v, 0xd0, ((slots[i] / 4) << 4 |
+				     BIT(slots[i] % 4)) << 24);
+		else			/* flat: one bit each */
+			wr(v, 0xd0, BIT(24 + slots[i]));
+		if (!disjoint && get_random_u32() % 8 == 0)
 			wr(v, 0x20, (get_random_u32() % 8) << 24);
 	}
+	virq_apic_map_update(chip);
 	return chip;
 }
 
@@ -1062,7 +1324,9 @@ static void check_delivery(struct kunit *test, struct virq_chip *chip,
 /*
  * The destination map against the architecture: random IDs, LDRs, DFR
  * models and APIC modes; every destination must reach exactly the vCPUs
- * virq_msg_matches() names, through the map and with the map stale.
+ * virq_msg_matches() names, through the map and with the map stale. In
+ * disjoint rounds the map must have chosen the model the vCPUs are in
+ * (x2APIC IDs from 2^20 on: the scan, their logical IDs alias).
  */
 static void bus_map_matches_architecture(struct kunit *test)
 {
@@ -1070,33 +1334,55 @@ static void bus_map_matches_architecture(struct kunit *test)
 		.vector = 0xa0, .delivery_mode = VIRQ_DM_FIXED,
 		.level_assert = true,
 	};
-	unsigned int round, n, stale;
+	unsigned int round, n, stale, models[5] = { };
+	bool x2, disjoint, high;
 	struct virq_chip *chip;
-	u32 idv[8];
-	bool x2;
+	int model, want;
+	u32 idv[8], id;
 
-	for (round = 0; round < 40; round++) {
+	for (round = 0; round < 60; round++) {
 		x2 = round % 4 == 3;
-		chip = random_chip(test, round, idv);
+		disjoint = round % 5 != 4;
+		high = x2 && round % 8 == 7;
+		chip = random_chip(test, round, disjoint, high, idv);
+		model = virq_apic_map_model(chip);
+		if (disjoint) {
+			want = high ? VIRQ_MAP_LOGICAL_SCAN :
+			       x2 ? VIRQ_MAP_LOGICAL_X2APIC :
+			       round % 4 == 2 ? VIRQ_MAP_LOGICAL_CLUSTER :
+			       VIRQ_MAP_LOGICAL_FLAT;
+			KUNIT_EXPECT_EQ_MSG(test, want, model, "round %u", round);
+		}
+		if (model >= 0 && model < 5)
+			models[model]++;
 		for (stale = 0; stale < 2; stale++) {
 			if (stale)
 				atomic_inc(&chip->map_gen);
 			for (n = 0; n < 64; n++) {
 				m.dest_logical = n & 1;
 				m.dest_32 = x2;
+				id = idv[get_random_u32_below(8)];
 				if (!x2)
 					m.dest = get_random_u32() & 0xff;
-				else if (m.dest_logical)
-					m.dest = ((get_random_u32() % 64) << 16) |
+				else if (!m.dest_logical)
+					m.dest = id;
+				else if (n & 2)	/* a vCPU's own cluster */
+					m.dest = ((id >> 4) & 0xffff) << 16 |
 						 (get_random_u32() & 0xffff);
 				else
-					m.dest = idv[get_random_u32() % 8];
+					m.dest = (get_random_u32_below(64) << 16) |
+						 (get_random_u32() & 0xffff);
 				check_delivery(test, chip, &m,
 					       stale ? "stale map" : "map");
 			}
 		}
 		virq_chip_put(chip);
 	}
+	kunit_info(test, "maps: flat %u cluster %u x2apic %u scan %u",
+		   models[VIRQ_MAP_LOGICAL_FLAT],
+		   models[VIRQ_MAP_LOGICAL_CLUSTER],
+		   models[VIRQ_MAP_LOGICAL_X2APIC],
+		   models[VIRQ_MAP_LOGICAL_SCAN]);
 }
 
 static struct kunit_case lapic_cases[] = {
@@ -1109,6 +1395,11 @@ static struct kunit_case lapic_cases[] = {
 	KUNIT_CASE(lapic_ipi_physical_and_shorthands),
 	KUNIT_CASE(lapic_ipi_logical),
 	KUNIT_CASE(lapic_lowest_priority),
+	KUNIT_CASE(lapic_lowest_priority_skips_disabled),
+	KUNIT_CASE(lapic_lowest_priority_many),
+	KUNIT_CASE(lapic_msi_redirection_hint),
+	KUNIT_CASE(bus_map_rebuilt_after_atomic_init),
+	KUNIT_CASE(bus_map_id_change_race),
 	KUNIT_CASE(lapic_init_sipi),
 	KUNIT_CASE(lapic_apic_base),
 	KUNIT_CASE(lapic_x2apic_msrs),
