@@ -858,6 +858,13 @@ struct apic_after {
 	bool kick;
 };
 
+/* A LINT entry in level-triggered fixed mode: the one with remote IRR. */
+static bool lvt_level_fixed(u32 lvt)
+{
+	return (lvt & LVT_LEVEL) &&
+	       ((lvt & LVT_DM) >> LVT_DM_SHIFT) == VIRQ_DM_FIXED;
+}
+
 static u32 lvt_read(struct virq_lapic *a, unsigned int i)
 {
 	u32 v = a->lvt[i];
@@ -872,7 +879,11 @@ static void lvt_write_locked(struct virq_vcpu *vcpu, unsigned int i, u32 val,
 	u32 old = a->lvt[i], old_mode = timer_mode(a), keep;
 
 	lockdep_assert_held(&vcpu->irq_lock);
-	keep = old & (LVT_REMOTE_IRR | LVT_DELIVS);
+	/*
+	 * Delivery status (always idle here) and remote IRR are read-only:
+	 * a written value is ignored. Only LINT0/1 have remote IRR.
+	 */
+	keep = (i == LVT_LINT0 || i == LVT_LINT1) ? old & LVT_REMOTE_IRR : 0;
 	val &= lvt_writable[i];
 	/* A software-disabled APIC keeps every LVT masked (SDM 11.4.7.2). */
 	if (!sw_enabled(a))
@@ -890,8 +901,12 @@ static void lvt_write_locked(struct virq_vcpu *vcpu, unsigned int i, u32 val,
 		a->tsc_deadline = 0;
 	}
 	if (i == LVT_LINT0 || i == LVT_LINT1) {
-		/* An edge is only what changes after the write. */
-		if (!(val & LVT_LEVEL))
+		/*
+		 * An edge is only what changes after the write. Remote IRR
+		 * belongs to level-triggered fixed mode: reprogrammed to
+		 * anything else, nothing would EOI it.
+		 */
+		if (!lvt_level_fixed(a->lvt[i]))
 			a->lvt[i] &= ~LVT_REMOTE_IRR;
 		after->kick |= lint_update_locked(vcpu, i - LVT_LINT0);
 	}
@@ -1170,6 +1185,8 @@ static bool x2apic_offset(u32 msr, bool write, u32 *off)
 /* The reserved bits an x2APIC MSR write must leave clear (else #GP). */
 static u64 x2apic_reserved(u32 off)
 {
+	unsigned int i;
+
 	switch (off) {
 	case LA_TPR:
 		return ~0xffULL;
@@ -1187,8 +1204,17 @@ static u64 x2apic_reserved(u32 off)
 	case LA_TIMER_DCR:
 		return ~(u64)DCR_WRITABLE;
 	case LA_LVT_TIMER ... LA_LVT_ERROR:
-		return ~(u64)lvt_writable[array_index_nospec((off - LA_LVT_TIMER) >> 4,
-							     VIRQ_LAPIC_NR_LVT)];
+		/*
+		 * SDM 11.12.1.3: a non-zero write to a reserved bit raises
+		 * #GP. Delivery status and remote IRR are read-only bits,
+		 * not reserved ones: a guest's read-modify-write carries
+		 * them back, and they are ignored.
+		 */
+		i = array_index_nospec((off - LA_LVT_TIMER) >> 4,
+				       VIRQ_LAPIC_NR_LVT);
+		return ~(u64)(lvt_writable[i] | LVT_DELIVS |
+			      (i == LVT_LINT0 || i == LVT_LINT1 ?
+			       LVT_REMOTE_IRR : 0));
 	default:
 		return 0;
 	}
@@ -1223,8 +1249,13 @@ static bool apic_base_write_locked(struct virq_vcpu *vcpu, u64 val,
 	}
 	a->apic_base = val;
 	if (!(old & LA_BASE_EXTD) && extd) {
-		/* Into x2APIC mode: the ID is the x2APIC ID, LDR derived. */
+		/*
+		 * Into x2APIC mode: the ID is the x2APIC ID, LDR derived;
+		 * DFR does not exist there (and leaving x2APIC mode goes
+		 * through a reset), so it holds its reset value.
+		 */
 		a->ldr = ((vcpu->apic_id >> 4) << 16) | BIT(vcpu->apic_id & 0xf);
+		a->dfr = 0xffffffff;
 	}
 	after->map_changed = old != val;
 	after->kick |= virq_vcpu_update_intr(vcpu);
@@ -1498,19 +1529,93 @@ static u32 reg_reserved(u32 off, bool x2apic)
 		return ~(u32)ICR_WRITABLE;
 	case LA_ICR_HI:
 		return x2apic ? 0 : 0x00ffffff;
-	case LA_LVT_TIMER ... LA_LVT_ERROR:
-		return ~(lvt_writable[array_index_nospec((off - LA_LVT_TIMER) >> 4,
-							 VIRQ_LAPIC_NR_LVT)] |
-			 LVT_REMOTE_IRR);
+	case LA_LVT_TIMER ... LA_LVT_ERROR:	/* remote IRR: checked apart */
+		return ~lvt_writable[array_index_nospec((off - LA_LVT_TIMER) >> 4,
+							VIRQ_LAPIC_NR_LVT)];
 	case LA_TIMER_DCR:
 		return ~DCR_WRITABLE;
+	case LA_ESR:
+		return ~0xffU;		/* bits 7:0 are the errors */
+	case LA_ISR: case LA_TMR: case LA_IRR:
+		return 0xffff;		/* vectors 0-15 are never taken */
 	case LA_VERSION: case LA_APR: case LA_PPR:
-	case LA_TIMER_INITIAL: case LA_TIMER_CURRENT: case LA_ESR:
-	case LA_ISR ... LA_IRR + 0x70:
+	case LA_TIMER_INITIAL: case LA_TIMER_CURRENT:
+	case LA_ISR + 0x10 ... LA_ISR + 0x70:
+	case LA_TMR + 0x10 ... LA_TMR + 0x70:
+	case LA_IRR + 0x10 ... LA_IRR + 0x70:
 		return 0;
 	default:
 		return ~0U;		/* no register here: must be 0 */
 	}
+}
+
+/*
+ * What no LAPIC can hold, though each register alone is well formed.
+ * Everything GET returns passes: these are the states the model never
+ * enters.
+ */
+static int lapic_state_possible(struct virq_vcpu *vcpu,
+				const struct virq_lapic_state *st)
+{
+	bool bsp = st->apic_base & LA_BASE_BSP;
+	u32 svr = get_reg(st->regs, LA_SVR), lvt, mode, off;
+	unsigned int i;
+
+	for (i = 0; i < VIRQ_LAPIC_NR_LVT; i++) {
+		lvt = get_reg(st->regs, LA_LVT_TIMER + 16 * i);
+		/* Remote IRR: LINT0/1 in level-triggered fixed mode only. */
+		if ((lvt & LVT_REMOTE_IRR) &&
+		    ((i != LVT_LINT0 && i != LVT_LINT1) ||
+		     !lvt_level_fixed(lvt)))
+			return -EINVAL;
+		/*
+		 * Software-disabled: every LVT masked (SDM 11.4.7.2); the
+		 * BSP's LINT0 in its reset (virtual-wire) value excepted.
+		 */
+		if (!(svr & SVR_ENABLE) && !(lvt & LVT_MASKED) &&
+		    !(bsp && i == LVT_LINT0 &&
+		      lvt == VIRQ_DM_EXTINT << LVT_DM_SHIFT))
+			return -EINVAL;
+	}
+	mode = (get_reg(st->regs, LA_LVT_TIMER) & LVT_TIMER_MODE) >>
+	       LVT_TIMER_MODE_SHIFT;
+	if (mode > TIMER_TSC_DEADLINE)		/* 11b is reserved */
+		return -EINVAL;
+	/* TSC-deadline mode ignores the count; the others the deadline. */
+	if (mode == TIMER_TSC_DEADLINE ? get_reg(st->regs, LA_TIMER_INITIAL) :
+					 st->tsc_deadline)
+		return -EINVAL;
+	/* The BSP never waits for a start-up IPI. */
+	if (bsp && (st->flags & VIRQ_LAPIC_STATE_WAIT_SIPI))
+		return -EINVAL;
+	/*
+	 * Globally disabled: the LAPIC was reset when it was disabled and
+	 * nothing reaches it until it is enabled again, so it holds the
+	 * power-up state (TPR, which the VMM writes too, and the LINT
+	 * levels aside).
+	 */
+	if (st->apic_base & LA_BASE_EN)
+		return 0;
+	if (st->flags || st->tsc_deadline || st->esr_pending ||
+	    get_reg(st->regs, LA_ID) != (vcpu->apic_id & 0xff) << 24 ||
+	    get_reg(st->regs, LA_DFR) != 0xffffffff || svr != 0xff)
+		return -EINVAL;
+	for (off = LA_LDR; off < VIRQ_APIC_REG_SIZE; off += 16) {
+		switch (off) {
+		case LA_DFR: case LA_SVR:
+		case LA_LVT_TIMER ... LA_LVT_ERROR:
+			continue;
+		default:
+			if (get_reg(st->regs, off))
+				return -EINVAL;
+		}
+	}
+	for (i = 0; i < VIRQ_LAPIC_NR_LVT; i++)
+		if (get_reg(st->regs, LA_LVT_TIMER + 16 * i) !=
+		    (bsp && i == LVT_LINT0 ? VIRQ_DM_EXTINT << LVT_DM_SHIFT :
+		     LVT_MASKED))
+			return -EINVAL;
+	return 0;
 }
 
 static int lapic_state_check(struct virq_vcpu *vcpu,
@@ -1542,17 +1647,18 @@ static int lapic_state_check(struct virq_vcpu *vcpu,
 		   get_reg(st->regs, LA_LDR) !=
 		   (((vcpu->apic_id >> 4) << 16) | BIT(vcpu->apic_id & 0xf))))
 		return -EINVAL;
+	/*
+	 * DFR: bits 27:0 read as ones; any model a guest can write (the
+	 * bus matches models other than flat as cluster) is accepted.
+	 */
 	if (!x2 && (get_reg(st->regs, LA_DFR) & 0x0fffffff) != 0x0fffffff)
-		return -EINVAL;
-	if (!x2 && ((get_reg(st->regs, LA_DFR) >> 28) != DFR_MODEL_FLAT &&
-		    (get_reg(st->regs, LA_DFR) >> 28) != DFR_MODEL_CLUSTER))
 		return -EINVAL;
 	if (get_reg(st->regs, LA_TIMER_CURRENT) >
 	    get_reg(st->regs, LA_TIMER_INITIAL))
 		return -EINVAL;
 	if (st->esr_pending & ~0xffU)
 		return -EINVAL;
-	return 0;
+	return lapic_state_possible(vcpu, st);
 }
 
 int virq_lapic_set_state(struct virq_vcpu *vcpu,

@@ -1227,6 +1227,188 @@ static void lapic_state_roundtrip_and_checks(struct kunit *test)
 	rig_exit(&r);
 }
 
+static u32 sreg(const struct virq_lapic_state *st, u32 off)
+{
+	u32 v;
+
+	memcpy(&v, &st->regs[off], 4);
+	return v;
+}
+
+static void set_sreg(struct virq_lapic_state *st, u32 off, u32 v)
+{
+	memcpy(&st->regs[off], &v, 4);
+}
+
+/*
+ * SET_LAPIC refuses what no LAPIC can hold, each check on its own (the
+ * rest of the state valid), and accepts everything GET can return: a
+ * guest-written DFR model, a disabled APIC, the BSP's reset state, a
+ * level LINT0 in service.
+ */
+static void lapic_state_rejects_impossible(struct kunit *test)
+{
+	struct virq_lapic_state *a = new_state(test), *b = new_state(test);
+	struct virq_vcpu *v, *bsp;
+	struct rig r;
+
+#define REJECT(what) do {						\
+		*b = *a;						\
+		what;							\
+		KUNIT_EXPECT_EQ_MSG(test, -EINVAL,			\
+				    virq_lapic_set_state(v, b), #what);	\
+	} while (0)
+
+	rig_init(test, &r);
+	v = r.cpu[1];
+	enable(v);
+	wr(v, 0x350, 0xa040);			/* LINT0: level, fixed 0x40 */
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_set_lint(v, 0, 1));
+	KUNIT_EXPECT_TRUE(test, rd(v, 0x350) & BIT(14));	/* in service */
+	wr(v, 0xe0, 0x5fffffff);		/* a model that is neither */
+	KUNIT_EXPECT_EQ(test, 0x5fffffffU, rd(v, 0xe0));
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, a));
+	/* Everything GET returns, SET accepts. */
+	KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_state(v, a));
+
+	/* (a) remote IRR only on LINT0/1 in level fixed mode. */
+	REJECT(set_sreg(b, 0x320, sreg(b, 0x320) | BIT(14)));
+	REJECT(set_sreg(b, 0x370, sreg(b, 0x370) | BIT(14)));
+	REJECT(set_sreg(b, 0x350, (sreg(b, 0x350) & ~BIT(15)))); /* edge */
+	REJECT(set_sreg(b, 0x350, sreg(b, 0x350) | 0x400));	/* NMI */
+	REJECT(set_sreg(b, 0x320, sreg(b, 0x320) | BIT(12)));	/* delivs */
+	/* (c) vectors 0-15 are never pending, in service or level. */
+	REJECT(set_sreg(b, 0x200, BIT(5)));
+	REJECT(set_sreg(b, 0x100, BIT(15)));
+	REJECT(set_sreg(b, 0x180, BIT(0)));
+	/* (d) unmasked LVT while software-disabled, mode 11b, ESR, ... */
+	*b = *a;				/* software-disabled, all masked */
+	set_sreg(b, 0xf0, 0xff);
+	set_sreg(b, 0x350, 0x1e040);
+	KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_state(v, b));
+	REJECT(set_sreg(b, 0xf0, 0xff); set_sreg(b, 0x350, 0x1e040);
+	       set_sreg(b, 0x370, 0x40));
+	REJECT(set_sreg(b, 0x320, 0x60000 | 0xe0));
+	REJECT(set_sreg(b, 0x280, 0x100));
+	REJECT(set_sreg(b, 0x320, 0x400e0); set_sreg(b, 0x380, 5));
+	REJECT(b->tsc_deadline = 12345);
+	/* (b) globally disabled: the power-up state only. */
+	REJECT(b->apic_base &= ~0x800ULL);
+	rig_exit(&r);
+
+	rig_init(test, &r);
+	bsp = r.cpu[0];
+	/* The BSP's reset state: software-disabled, LINT0 ExtINT unmasked. */
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(bsp, a));
+	KUNIT_EXPECT_EQ(test, 0x700U, sreg(a, 0x350));
+	KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_state(bsp, a));
+	v = bsp;
+	REJECT(b->flags |= VIRQ_LAPIC_STATE_WAIT_SIPI);
+	/* A disabled APIC round-trips; one with state in it does not. */
+	v = r.cpu[1];
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x1b, 0xfee00000));
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, a));
+	KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_state(v, a));
+	REJECT(set_sreg(b, 0x220, 1));
+	REJECT(set_sreg(b, 0xf0, 0x1ff));
+	REJECT(set_sreg(b, 0x380, 1000); set_sreg(b, 0x320, 0xe0));
+	REJECT(set_sreg(b, 0xd0, 0x01000000));
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, b));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(a, b, sizeof(*a)));
+	rig_exit(&r);
+#undef REJECT
+}
+
+/*
+ * x2APIC state: the 32-bit ID at 0x20 and the ICR's destination at 0x310
+ * round-trip; an ID that is not the vCPU's (with the LDR derived from
+ * it) and an LDR not derived from the right ID are each refused.
+ */
+static void lapic_state_x2apic_roundtrip(struct kunit *test)
+{
+	static const u32 ids[] = { 0, 0x12345 };
+	struct virq_lapic_state *a = new_state(test), *b = new_state(test);
+	struct virq_vcpu *v;
+	struct rig r;
+
+	rig_init_ids(test, &r, ids, 2, VIRQ_CHIP_32BIT_IDS);
+	v = r.cpu[1];
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x1b, 0xfee00c00));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x80f, 0x11ff));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x808, 0x20));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x837, 0xfe));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x83f, 0x91));	/* self */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x83f, 0xa1));
+	KUNIT_EXPECT_EQ(test, 0xa1, virq_vcpu_ack(v));
+	/* An IPI to an x2APIC ID nobody has: the ICR keeps it. */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x830, 0x00abcdef000000b1ULL));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x83e, 0x3));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x832, 0x200e7));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x838, 500000000));
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, a));
+	KUNIT_EXPECT_EQ(test, 0x12345U, sreg(a, 0x20));
+	KUNIT_EXPECT_EQ(test, 0x00abcdefU, sreg(a, 0x310));
+	KUNIT_EXPECT_EQ(test, (0x1234U << 16) | BIT(5), sreg(a, 0xd0));
+	rig_exit(&r);
+
+	rig_init_ids(test, &r, ids, 2, VIRQ_CHIP_32BIT_IDS);
+	v = r.cpu[1];
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_set_state(v, a));
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, b));
+	set_sreg(b, 0x390, sreg(a, 0x390));	/* the count moved on */
+	KUNIT_EXPECT_EQ(test, 0, memcmp(a, b, sizeof(*a)));
+	KUNIT_EXPECT_EQ(test, 0x12345ULL, g_rdmsr(v, 0x802));
+	KUNIT_EXPECT_EQ(test, 0x00abcdef000000b1ULL, g_rdmsr(v, 0x830));
+	KUNIT_EXPECT_EQ(test, 0x20ULL, g_rdmsr(v, 0x808));
+	KUNIT_EXPECT_TRUE(test, irr_has_x2(v, 0x91));
+	/* Each x2APIC check alone. */
+	*b = *a;
+	set_sreg(b, 0x20, 0x12346);
+	set_sreg(b, 0xd0, (0x1234U << 16) | BIT(6));
+	KUNIT_EXPECT_EQ(test, -EINVAL, virq_lapic_set_state(v, b));
+	*b = *a;
+	set_sreg(b, 0xd0, (0x1234U << 16) | BIT(6));
+	KUNIT_EXPECT_EQ(test, -EINVAL, virq_lapic_set_state(v, b));
+	*b = *a;
+	KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_state(v, b));
+	g_wrmsr(v, 0x838, 0);
+	rig_exit(&r);
+}
+
+/*
+ * x2APIC: a read-modify-write of an LVT carries its read-only bits back
+ * (remote IRR of a level LINT0 in service, delivery status): not #GP,
+ * and they stay what the APIC says. Reserved bits still fault.
+ */
+static void lapic_x2apic_lvt_rmw(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+	u64 lvt0;
+
+	rig_init(test, &r);
+	v = r.cpu[1];
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x1b, 0xfee00c00));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x80f, 0x1ff));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x835, 0xa040));
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_set_lint(v, 0, 1));
+	lvt0 = g_rdmsr(v, 0x835);
+	KUNIT_EXPECT_EQ(test, 0xe040ULL, lvt0);	/* remote IRR set */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x835, lvt0));
+	KUNIT_EXPECT_EQ(test, 0xe040ULL, g_rdmsr(v, 0x835));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x835, lvt0 | BIT(12)));
+	KUNIT_EXPECT_EQ(test, 0xe040ULL, g_rdmsr(v, 0x835));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x832, 0x100e8 | BIT(12)));
+	KUNIT_EXPECT_EQ(test, 0x100e8ULL, g_rdmsr(v, 0x832));
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x832, 0x100e8 | BIT(14)));
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x832, 0x100e8 | BIT(20)));
+	/* The EOI of 0x40 releases LINT0; still asserted, it fires again. */
+	KUNIT_EXPECT_EQ(test, 0x40, virq_vcpu_ack(v));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x80b, 0));
+	KUNIT_EXPECT_TRUE(test, irr_has_x2(v, 0x40));
+	rig_exit(&r);
+}
+
 /*
  * A chip of 8 vCPUs with random IDs, logical IDs, models and modes. In a
  * "disjoint" round no two vCPUs share a physical or logical ID, so the
@@ -1415,6 +1597,9 @@ static struct kunit_case lapic_cases[] = {
 	KUNIT_CASE(lapic_timer_rearm_while_due),
 	KUNIT_CASE(lapic_lint),
 	KUNIT_CASE(lapic_state_roundtrip_and_checks),
+	KUNIT_CASE(lapic_state_rejects_impossible),
+	KUNIT_CASE(lapic_state_x2apic_roundtrip),
+	KUNIT_CASE(lapic_x2apic_lvt_rmw),
 	KUNIT_CASE(bus_map_matches_architecture),
 	{}
 };
