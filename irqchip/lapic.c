@@ -356,26 +356,39 @@ static u64 ns_to_ticks(struct virq_lapic *a, u64 ns, u32 div)
 	return mul_u64_u64_div_u64(ns, a->bus_hz, NSEC_PER_SEC_U64 * div);
 }
 
+/* The guest's TSC at CLOCK_MONOTONIC @ns: offset + ns * tsc_hz / 1e9. */
+static u64 ns_to_tsc(struct virq_lapic *a, u64 ns)
+{
+	u64 secs, rem;
+
+	secs = div64_u64_rem(ns, NSEC_PER_SEC_U64, &rem);
+	/* Modulo 2^64, as the TSC counts; rem * tsc_hz / 1e9 < 2^40. */
+	return a->tsc_offset + secs * a->tsc_hz +
+	       mul_u64_u64_div_u64(rem, a->tsc_hz, NSEC_PER_SEC_U64);
+}
+
 /*
- * CLOCK_MONOTONIC nanoseconds at which the guest's TSC reads @tsc.
- * The division is split into whole seconds and a remainder:
+ * When (CLOCK_MONOTONIC) the guest's TSC reaches @tsc: now if it already
+ * has (unsigned, as the architecture compares), KTIME_MAX if that is
+ * beyond reach. The division is split into whole seconds and a remainder:
  * mul_u64_u64_div_u64() is mulq/divq on x86-64, which raises #DE when the
  * quotient needs more than 64 bits (a TSC slower than 1 GHz and a far
- * deadline), and the deadline is the guest's to choose.
+ * deadline), and the deadline is the guest's to choose. Rounded up: the
+ * interrupt never comes before the TSC reads @tsc.
  */
-static s64 tsc_to_ns(struct virq_lapic *a, u64 tsc)
+static ktime_t tsc_deadline_expiry(struct virq_lapic *a, u64 tsc)
 {
-	u64 delta, secs, rem;
+	ktime_t now = ktime_get();
+	u64 cur = ns_to_tsc(a, now), secs, rem, ns;
 
-	if ((s64)(tsc - a->tsc_offset) <= 0)
-		return 0;
-	delta = tsc - a->tsc_offset;
-	secs = div64_u64_rem(delta, a->tsc_hz, &rem);
-	if (secs > KTIME_MAX / NSEC_PER_SEC_U64)
+	if (tsc <= cur)
+		return now;
+	secs = div64_u64_rem(tsc - cur, a->tsc_hz, &rem);
+	if (secs >= (KTIME_MAX - now) / NSEC_PER_SEC_U64)
 		return KTIME_MAX;
-	return min_t(u64, secs * NSEC_PER_SEC_U64 +
-			  mul_u64_u64_div_u64(rem, NSEC_PER_SEC_U64, a->tsc_hz),
-		     KTIME_MAX);
+	ns = secs * NSEC_PER_SEC_U64 +
+	     mul_u64_u64_div_u64(rem, NSEC_PER_SEC_U64, a->tsc_hz) + !!rem;
+	return ktime_add_ns(now, ns);
 }
 
 /*
@@ -439,7 +452,7 @@ static void timer_start_deadline_locked(struct virq_vcpu *vcpu)
 		timer_stop_locked(vcpu);
 		return;
 	}
-	timer_arm_locked(vcpu, ns_to_ktime(tsc_to_ns(a, a->tsc_deadline)));
+	timer_arm_locked(vcpu, tsc_deadline_expiry(a, a->tsc_deadline));
 }
 
 /* The current count register (SDM 11.5.4): 0 when the timer is idle. */

@@ -596,7 +596,7 @@ static void bus_map_rebuilt_after_atomic_init(struct kunit *test)
  */
 struct id_race {
 	struct rig *r;
-	atomic_t stop;
+	atomic_t stop, ready;
 	atomic_t lost, sent;
 };
 
@@ -607,6 +607,7 @@ static int id_race_sender(void *p)
 	u8 id, last = READ_ONCE(v->apic->xapic_id);
 	unsigned int spins = 0;
 
+	atomic_set(&x->ready, 1);
 	while (!atomic_read(&x->stop)) {
 		id = READ_ONCE(v->apic->xapic_id);
 		if (id == last) {
@@ -641,6 +642,9 @@ static void bus_map_id_change_race(struct kunit *test)
 	x.r = &r;
 	t = kthread_run(id_race_sender, &x, "virq-id-race");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	t0 = ktime_get();
+	while (!atomic_read(&x.ready) && ktime_ms_delta(ktime_get(), t0) < 5000)
+		cond_resched();
 	/* One change at a time: the ID holds still while it is sent to. */
 	for (i = 0; i < 2000; i++) {
 		t0 = ktime_get();
@@ -956,7 +960,11 @@ static void lapic_timer_deadline_far(struct kunit *test)
 	wr(v, 0x320, 0x400e2);
 	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x6e0, 1ULL << 62));
 	KUNIT_EXPECT_EQ(test, 1ULL << 62, g_rdmsr(v, 0x6e0));
+	/* Unsigned, as the TSC compares: 2^64 - 1 is far ahead, not past. */
 	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x6e0, ~0ULL));
+	msleep(20);
+	KUNIT_EXPECT_FALSE(test, irr_has(v, 0xe2));
+	KUNIT_EXPECT_EQ(test, ~0ULL, g_rdmsr(v, 0x6e0));
 	c.tsc_hz = 1000;			/* the slowest allowed */
 	KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_clock(v, &c));
 	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, st));
