@@ -1334,7 +1334,8 @@ static bool lapic_msr_locked(struct virq_vcpu *vcpu, struct virq_io *io,
  * are not the LAPIC's (Xen XSA-108).
  *
  * Return: -ENOENT if not claimed, -EINVAL for an MSR access of a size
- * other than 8, else 0.
+ * other than 8 or an MMIO access of a size other than 1, 2, 4 or 8,
+ * else 0.
  */
 int virq_lapic_io(struct virq_vcpu *vcpu, struct virq_io *io)
 {
@@ -1350,6 +1351,9 @@ int virq_lapic_io(struct virq_vcpu *vcpu, struct virq_io *io)
 		page = READ_ONCE(a->apic_base) & LA_BASE_ADDR;
 		if (io->addr < page || io->addr - page >= LA_PAGE_SIZE)
 			return -ENOENT;
+		/* The sizes an x86 access has; anything else is no access. */
+		if (io->len != 1 && io->len != 2 && io->len != 4 && io->len != 8)
+			return -EINVAL;
 		/* Accesses past the page's end are the page's too. */
 		lapic_mmio(vcpu, io);
 		return 0;

@@ -601,6 +601,8 @@ static long virq_vcpu_io(struct virq_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (!virq_io_valid(&io))
 		return -EINVAL;
+	/* An output: only a device that faults the access sets it. */
+	io.fault = VIRQ_IO_FAULT_NONE;
 	/* The vCPU's own LAPIC first, then the chip's devices. */
 	ret = vcpu->apic ? virq_lapic_io(vcpu, &io) : -ENOENT;
 	if (ret == -ENOENT)

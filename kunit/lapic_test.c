@@ -760,25 +760,42 @@ static void lapic_x2apic_msrs(struct kunit *test)
 	rig_exit(&r);
 }
 
-/* Every offset and size of the page: a defined result, never past it. */
+/*
+ * Every offset and size of the page: a defined result, never past it.
+ * Sizes 1, 2, 4 and 8 are accesses; any other is EINVAL (len 0 used to
+ * build GENMASK_ULL(-1, 0)), the page decoded or not.
+ */
 static void lapic_page_every_offset(struct kunit *test)
 {
-	static const u32 lens[] = { 1, 2, 4, 8 };
 	struct rig r;
 	u32 off, l;
+	bool ok;
 	u64 d;
 
 	rig_init(test, &r);
 	enable(r.cpu[0]);
 	for (off = 0; off < 0x1000; off++) {
-		for (l = 0; l < ARRAY_SIZE(lens); l++) {
+		for (l = 0; l <= 16; l++) {
+			ok = l == 1 || l == 2 || l == 4 || l == 8;
 			d = 0xabcd;
-			KUNIT_EXPECT_EQ(test, 0, io(r.cpu[0], VIRQ_IO_MMIO,
-						    APIC_MMIO + off, lens[l],
-						    false, &d, NULL));
-			if (off >= 0x400 || (off & 0xf) >= 4)
+			KUNIT_EXPECT_EQ_MSG(test, ok ? 0 : -EINVAL,
+					    io(r.cpu[0], VIRQ_IO_MMIO,
+					       APIC_MMIO + off, l, false, &d,
+					       NULL), "off %#x len %u", off, l);
+			if (ok && (off >= 0x400 || (off & 0xf) >= 4))
 				KUNIT_EXPECT_EQ(test, 0ULL, d);
 		}
+	}
+	/* Not decoded (x2APIC mode): the sizes are checked all the same. */
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(r.cpu[1], 0x1b, 0xfee00c00));
+	for (l = 0; l <= 16; l++) {
+		ok = l == 1 || l == 2 || l == 4 || l == 8;
+		KUNIT_EXPECT_EQ_MSG(test, ok ? 0 : -EINVAL,
+				    io(r.cpu[1], VIRQ_IO_MMIO, APIC_MMIO + 0x30,
+				       l, false, &d, NULL), "len %u", l);
+		KUNIT_EXPECT_EQ_MSG(test, ok ? 0 : -EINVAL,
+				    io(r.cpu[1], VIRQ_IO_MMIO, APIC_MMIO + 0x80,
+				       l, true, &d, NULL), "len %u", l);
 	}
 	/* Bytes of the version register. */
 	d = 0;

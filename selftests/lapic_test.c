@@ -194,33 +194,76 @@ TEST_F(apic, relocation)
 	EXPECT_EQ(0x01050014, rd(self->v[0], 0x30));
 }
 
-/* Every offset and size: a result, and nothing beyond the page. */
+/*
+ * Every offset and size: a result, and nothing beyond the page. Sizes 1,
+ * 2, 4 and 8 are accesses; 0, 3, 5-7 and 9-16 are EINVAL and change
+ * nothing.
+ */
 TEST_F(apic, every_offset_and_size)
 {
-	static const uint32_t lens[] = { 1, 2, 4, 8 };
-	uint32_t off, l;
+	uint32_t off, l, bad = 0;
 	uint64_t d;
-	int r;
+	int r, ok;
 
 	for (off = 0; off < 0x1000; off++) {
-		for (l = 0; l < 4; l++) {
+		for (l = 0; l <= 16; l++) {
+			ok = l == 1 || l == 2 || l == 4 || l == 8;
 			d = 0x1234;
-			r = xio(self->v[0], VIRQ_IO_MMIO, APIC + off, lens[l],
-				0, &d);
-			if (r) {
-				EXPECT_EQ(0, r);
-			}
-			if (off >= 0x400 && d) {
+			r = xio(self->v[0], VIRQ_IO_MMIO, APIC + off, l, 0, &d);
+			if (r != (ok ? 0 : EINVAL))
+				bad++;
+			if (ok && off >= 0x400 && d) {
 				EXPECT_EQ(0, d);
 			}
 		}
 	}
+	EXPECT_EQ(0, bad);
+	/* A write of a bad size is refused before it reaches TPR. */
+	d = 0x50;
+	EXPECT_EQ(EINVAL, xio(self->v[0], VIRQ_IO_MMIO, APIC + 0x80, 3, 1, &d));
+	EXPECT_EQ(EINVAL, xio(self->v[0], VIRQ_IO_MMIO, APIC + 0x80, 0, 1, &d));
+	EXPECT_EQ(0, rd(self->v[0], 0x80));
 	EXPECT_EQ(ENOENT, xio(self->v[0], VIRQ_IO_MMIO, APIC + 0x1000, 4, 0,
 			      &d));
 	EXPECT_EQ(EINVAL, xio(self->v[0], VIRQ_IO_MSR, 0x1b, 4, 0, &d));
 	/* MSRs past 0x8ff are not the LAPIC's (XSA-108). */
 	EXPECT_EQ(ENOENT, xio(self->v[0], VIRQ_IO_MSR, 0x900, 8, 0, &d));
 	EXPECT_EQ(ENOENT, xio(self->v[0], VIRQ_IO_MSR, 0xbff, 8, 0, &d));
+}
+
+/*
+ * io.fault is an output: a vCPU fd of a chip without LAPICs (the access
+ * goes to the PIC) and a chip fd return 0 there whatever the caller left
+ * in it.
+ */
+TEST(io_fault_cleared_without_lapic)
+{
+	int dev = virq_open(), chip, vcpu, fd, i;
+	struct virq_io io;
+
+	ASSERT_LE(0, dev);
+	chip = virq_chip(dev, 1);
+	ASSERT_LE(0, chip);
+	vcpu = ioctl(chip, VIRQ_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu);
+	for (i = 0; i < 2; i++) {
+		fd = i ? chip : vcpu;
+		memset(&io, 0, sizeof(io));
+		io.space = VIRQ_IO_PIO;
+		io.addr = 0x21;
+		io.len = 1;
+		io.fault = VIRQ_IO_FAULT_GP;
+		EXPECT_EQ(0, ioctl(fd, VIRQ_IO, &io));
+		EXPECT_EQ(VIRQ_IO_FAULT_NONE, io.fault);
+		io.write = 1;
+		io.data = 0xff;
+		io.fault = 0x55;
+		EXPECT_EQ(0, ioctl(fd, VIRQ_IO, &io));
+		EXPECT_EQ(VIRQ_IO_FAULT_NONE, io.fault);
+	}
+	close(vcpu);
+	close(chip);
+	close(dev);
 }
 
 TEST_F(apic, self_ipi_both_modes)
