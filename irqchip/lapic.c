@@ -936,6 +936,12 @@ static void svr_write_locked(struct virq_vcpu *vcpu, u32 val)
 		/* Explicitly disabled: every LVT is masked. */
 		for (i = 0; i < VIRQ_LAPIC_NR_LVT; i++)
 			a->lvt[i] |= LVT_MASKED;
+		/*
+		 * A CPU going offline disables its APIC and may never EOI
+		 * the RTC tick it took: its debt would coalesce every tick
+		 * for good. The debt is void (an EOI later pays nothing).
+		 */
+		virq_vcpu_rtc_forget_locked(vcpu);
 	}
 }
 

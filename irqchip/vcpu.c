@@ -281,7 +281,8 @@ void virq_vcpu_rtc_forget_locked(struct virq_vcpu *vcpu)
  * virq_rtc_forget_all() - no vCPU owes the RTC's EOI any more
  * @chip: the chip
  *
- * When the guest reprograms the RTC's entry. Rare: walks every vCPU.
+ * When the guest reprograms the RTC's entry, with IOAPIC 0's lock held
+ * (each vCPU's irq_lock nests inside it). Rare: walks every vCPU.
  */
 void virq_rtc_forget_all(struct virq_chip *chip)
 {

@@ -323,6 +323,58 @@ static void lapic_eoi_broadcast(struct kunit *test)
 	rig_exit(&r);
 }
 
+/*
+ * The RTC's tick is not coalesced for good by a vCPU that took it and
+ * then software-disabled its APIC without an EOI (a CPU going offline):
+ * the SVR write voids its debt.
+ */
+static void lapic_rtc_debt_void_on_software_disable(struct kunit *test)
+{
+	struct virq_lapic_state *st;
+	struct virq_ioapic *ioa;
+	struct virq_vcpu *v;
+	struct rig r;
+	u32 val;
+	u8 b;
+
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	rig_init(test, &r);
+	v = r.cpu[1];
+	ioa = r.chip->ioapic[0];
+	enable(v);
+	b = 0xff;			/* the PICs masked: the IOAPIC's alone */
+	virq_pic_pio(r.chip->pic, 0x21, true, &b);
+	virq_pic_pio(r.chip->pic, 0xa1, true, &b);
+	val = 0x10 + 2 * 8 + 1;
+	virq_ioapic_mmio(ioa, 0xfec00000, 4, true, &val);
+	val = 1 << 24;			/* destination: APIC 1 */
+	virq_ioapic_mmio(ioa, 0xfec00010, 4, true, &val);
+	val = 0x10 + 2 * 8;
+	virq_ioapic_mmio(ioa, 0xfec00000, 4, true, &val);
+	val = 0x68;			/* fixed, edge, vector 0x68 */
+	virq_ioapic_mmio(ioa, 0xfec00010, 4, true, &val);
+	KUNIT_EXPECT_EQ(test, 1, virq_irq_line(r.chip, 8, 1, true));
+	virq_irq_line(r.chip, 8, 0, true);
+	KUNIT_EXPECT_EQ(test, 0x68, virq_vcpu_ack(v));
+	KUNIT_EXPECT_EQ(test, 0, virq_irq_line(r.chip, 8, 1, true));
+	virq_irq_line(r.chip, 8, 0, true);
+	/* Offline: SVR software-disabled, the tick never EOI'd. */
+	wr(v, 0xf0, 0xff);
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, st));
+	KUNIT_EXPECT_FALSE(test, st->flags & VIRQ_LAPIC_STATE_RTC_OWED);
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&r.chip->rtc_pending));
+	/* Not coalesced: sent, and refused by the disabled APIC. */
+	KUNIT_EXPECT_EQ(test, -1, virq_irq_line(r.chip, 8, 1, true));
+	virq_irq_line(r.chip, 8, 0, true);
+	/* Back online: the late EOI pays nothing; ticks flow again. */
+	enable(v);
+	wr(v, 0xb0, 0);
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&r.chip->rtc_pending));
+	KUNIT_EXPECT_EQ(test, 1, virq_irq_line(r.chip, 8, 1, true));
+	rig_exit(&r);
+}
+
 static void send_ipi(struct virq_vcpu *from, u32 dest, u32 lo)
 {
 	wr(from, 0x310, dest << 24);
@@ -1599,6 +1651,7 @@ static struct kunit_case lapic_cases[] = {
 	KUNIT_CASE(lapic_tpr),
 	KUNIT_CASE(lapic_kick_when_irr_max_rises),
 	KUNIT_CASE(lapic_eoi_broadcast),
+	KUNIT_CASE(lapic_rtc_debt_void_on_software_disable),
 	KUNIT_CASE(lapic_ipi_physical_and_shorthands),
 	KUNIT_CASE(lapic_ipi_logical),
 	KUNIT_CASE(lapic_lowest_priority),
