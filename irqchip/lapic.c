@@ -85,11 +85,21 @@
 /* Version: 0x14, six LVT entries (max index 5), EOI suppression. */
 #define LA_VERSION_VALUE	(0x14 | (5 << 16) | BIT(24))
 
-/* SVR */
+/*
+ * SVR. Bit 9 is "Focus Processor Checking" (SDM vol. 3, 11.9, Figure
+ * "Spurious-Interrupt Vector Register": 0 enabled, 1 disabled, for
+ * lowest-priority delivery); the SDM marks it not supported, and
+ * reserved, on Pentium 4 and Xeon processors only. It is a field of the
+ * architectural register, so it is kept and read back (no #GP in x2APIC
+ * mode, as KVM and Xen accept it); this model never does focus checking,
+ * which is what "disabled" asks for.
+ */
 #define SVR_VECTOR		0xff
 #define SVR_ENABLE		BIT(8)
+#define SVR_FOCUS_DISABLE	BIT(9)
 #define SVR_SUPPRESS_EOI	BIT(12)
-#define SVR_WRITABLE		(SVR_VECTOR | SVR_ENABLE | SVR_SUPPRESS_EOI)
+#define SVR_WRITABLE		(SVR_VECTOR | SVR_ENABLE | SVR_FOCUS_DISABLE | \
+				 SVR_SUPPRESS_EOI)
 
 /* DFR models */
 #define DFR_MODEL_FLAT		0xf
@@ -202,15 +212,25 @@ static u32 ppr_of(struct virq_vcpu *vcpu)
 	return (tpr & 0xf0) >= (isrv & 0xf0) ? tpr : isrv & 0xf0;
 }
 
-/* Arbitration priority (SDM 11.6.2.4): TPR against IRR and ISR. */
+/*
+ * Arbitration priority, as SDM vol. 3 11.6.2.4 defines it (IRRV, ISRV:
+ * the highest vector in IRR, ISR, 0 if none):
+ *   if TPR[7:4] >= IRRV[7:4] and TPR[7:4] > ISRV[7:4]
+ *	then APR[7:0] = TPR[7:0]
+ *	else APR[7:4] = max(TPR[7:4], ISRV[7:4], IRRV[7:4]), APR[3:0] = 0.
+ * TPR's class equal to ISRV's takes the second branch: no low nibble.
+ */
 static u32 apr_locked(struct virq_vcpu *vcpu)
 {
 	struct virq_lapic *a = apic_of(vcpu);
 	int irrv = highest(vcpu->irr);
-	u32 tpr = tpr_of(vcpu), top = max_t(int, irrv, a->isrv);
+	u32 tpr = tpr_of(vcpu), t = tpr >> 4, s = a->isrv >> 4;
+	u32 i = irrv < 0 ? 0 : irrv >> 4;
 
 	lockdep_assert_held(&vcpu->irq_lock);
-	return (tpr & 0xf0) >= (top & 0xf0) ? tpr : top & 0xf0;
+	if (t >= i && t > s)
+		return tpr;
+	return max3(t, s, i) << 4;
 }
 
 /* The priority lowest-priority arbitration compares, read without locks. */

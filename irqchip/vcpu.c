@@ -39,6 +39,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/signal.h>
@@ -752,6 +753,7 @@ int virq_vcpu_report_eoi(struct virq_vcpu *vcpu, unsigned long vector)
 
 	if (vector > 0xff || (chip->cfg.flags & VIRQ_CHIP_LAPIC))
 		return -EINVAL;
+	vector = array_index_nospec(vector, 256);	/* indexes eoi_level */
 	atomic64_inc(&vcpu->stats.eois);
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
 	level = __test_and_clear_bit(vector, vcpu->eoi_level);

@@ -285,6 +285,60 @@ static void lapic_kick_when_irr_max_rises(struct kunit *test)
 	rig_exit(&r);
 }
 
+/*
+ * APR by the SDM's formula: TPR[7:4] >= IRRV[7:4] and TPR[7:4] >
+ * ISRV[7:4] gives TPR; otherwise the highest class of the three, low
+ * nibble 0 (TPR's class equal to the in-service class included).
+ */
+static void lapic_apr(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+
+	rig_init(test, &r);
+	v = r.cpu[1];
+	enable(v);
+	wr(v, 0x80, 0x35);
+	KUNIT_EXPECT_EQ(test, 0x35, rd(v, 0x90));	/* TPR's own */
+	fixed_msg(&r, 1, false, 0x61, VIRQ_DM_FIXED);
+	KUNIT_EXPECT_EQ(test, 0x60, rd(v, 0x90));	/* IRR's class */
+	KUNIT_EXPECT_EQ(test, 0x61, virq_vcpu_ack(v));
+	KUNIT_EXPECT_EQ(test, 0x60, rd(v, 0x90));	/* ISR's class */
+	wr(v, 0xb0, 0);
+	fixed_msg(&r, 1, false, 0x48, VIRQ_DM_FIXED);
+	KUNIT_EXPECT_EQ(test, 0x48, virq_vcpu_ack(v));
+	wr(v, 0x80, 0x45);				/* TPR class = ISR's */
+	KUNIT_EXPECT_EQ(test, 0x40, rd(v, 0x90));
+	wr(v, 0x80, 0x55);
+	KUNIT_EXPECT_EQ(test, 0x55, rd(v, 0x90));
+	wr(v, 0x80, 0x05);				/* ISR class 4 above */
+	KUNIT_EXPECT_EQ(test, 0x40, rd(v, 0x90));
+	wr(v, 0xb0, 0);				/* TPR[7:4] = 0 > 0 fails */
+	KUNIT_EXPECT_EQ(test, 0x00, rd(v, 0x90));
+	rig_exit(&r);
+}
+
+/*
+ * SVR bit 9 (focus processor checking disable) is a field of the
+ * register: written and read back in both modes, no #GP in x2APIC mode.
+ */
+static void lapic_svr_focus_bit(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+
+	rig_init(test, &r);
+	v = r.cpu[1];
+	wr(v, 0xf0, 0x3ff);
+	KUNIT_EXPECT_EQ(test, 0x3ff, rd(v, 0xf0));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x1b, 0xfee00c00));
+	KUNIT_EXPECT_EQ(test, 0, g_wrmsr(v, 0x80f, 0x13ff));
+	KUNIT_EXPECT_EQ(test, 0x13ffULL, g_rdmsr(v, 0x80f));
+	KUNIT_EXPECT_EQ(test, 1, g_wrmsr(v, 0x80f, 0x7ff));	/* bit 10 */
+	KUNIT_EXPECT_EQ(test, 0x13ffULL, g_rdmsr(v, 0x80f));
+	rig_exit(&r);
+}
+
 /* Level vectors: TMR set, EOI broadcast to the IOAPIC unless suppressed. */
 static void lapic_eoi_broadcast(struct kunit *test)
 {
@@ -1649,6 +1703,8 @@ static struct kunit_case lapic_cases[] = {
 	KUNIT_CASE(lapic_software_disabled),
 	KUNIT_CASE(lapic_ack_ppr_eoi),
 	KUNIT_CASE(lapic_tpr),
+	KUNIT_CASE(lapic_apr),
+	KUNIT_CASE(lapic_svr_focus_bit),
 	KUNIT_CASE(lapic_kick_when_irr_max_rises),
 	KUNIT_CASE(lapic_eoi_broadcast),
 	KUNIT_CASE(lapic_rtc_debt_void_on_software_disable),
