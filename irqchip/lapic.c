@@ -1573,8 +1573,9 @@ static u32 reg_reserved(u32 off, bool x2apic)
 	case LA_ICR_HI:
 		return x2apic ? 0 : 0x00ffffff;
 	case LA_LVT_TIMER ... LA_LVT_ERROR:	/* remote IRR: checked apart */
-		return ~lvt_writable[array_index_nospec((off - LA_LVT_TIMER) >> 4,
-							VIRQ_LAPIC_NR_LVT)];
+		return ~(lvt_writable[array_index_nospec((off - LA_LVT_TIMER) >> 4,
+							 VIRQ_LAPIC_NR_LVT)] |
+			 LVT_REMOTE_IRR);
 	case LA_TIMER_DCR:
 		return ~DCR_WRITABLE;
 	case LA_ESR:
