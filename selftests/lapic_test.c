@@ -592,14 +592,19 @@ TEST_F(apic, kick_when_irr_max_rises_with_intr_set)
 	__atomic_store_n(&run->tpr, 0x80, __ATOMIC_SEQ_CST);
 	EXPECT_EQ(0x50, __atomic_load_n(&run->irr_max, __ATOMIC_SEQ_CST));
 	__atomic_exchange_n(&run->mode, VIRQ_MODE_IN_GUEST, __ATOMIC_SEQ_CST);
-	ipi(self->v[0], 1, 0x51);		/* same class: still blocked */
+	/* INTR is still set: nothing made the kernel look at TPR again. */
+	EXPECT_NE(0, virq_requests(run) & VIRQ_REQ_INTR);
 	EXPECT_EQ(0, atomic_load(&kick_sigs));
 	ipi(self->v[0], 1, 0x90);
 	EXPECT_EQ(1, atomic_load(&kick_sigs));
 	EXPECT_EQ(VIRQ_MODE_EXITING, __atomic_load_n(&run->mode,
 						     __ATOMIC_SEQ_CST));
+	/* Told once: another of 0x90's class signals no more. */
+	__atomic_store_n(&run->mode, VIRQ_MODE_IN_GUEST, __ATOMIC_SEQ_CST);
+	ipi(self->v[0], 1, 0x91);
+	EXPECT_EQ(1, atomic_load(&kick_sigs));
 	__atomic_store_n(&run->mode, VIRQ_MODE_OUTSIDE, __ATOMIC_SEQ_CST);
-	EXPECT_EQ(0x90, ioctl(self->v[1], VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(0x91, ioctl(self->v[1], VIRQ_VCPU_ACK, 0));
 	s.signo = 0;
 	EXPECT_EQ(0, ioctl(self->v[1], VIRQ_VCPU_SET_SIGNAL, &s));
 }
