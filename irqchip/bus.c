@@ -10,12 +10,15 @@
  * Finding the vCPUs is O(1) for physical and cluster destinations: a map
  * from APIC ID (and xAPIC logical ID) to vCPU is rebuilt whenever IDs,
  * LDRs, DFRs or APIC modes change and is published with RCU. A change
- * bumps chip->map_gen first; a map built for an older generation is not
- * trusted and the message is matched against every vCPU's live registers
- * instead (always correct, O(n)) until the map is rebuilt. Rebuilds run in
- * process context: at once after a register write or a vCPU's creation,
- * and at the next vCPU ioctl after a change made in atomic context (an
- * INIT accepted from an IOAPIC).
+ * bumps chip->map_gen first, under the vCPU's irq_lock and before the new
+ * value is stored (virq_apic_map_invalidate()); a map built for an older
+ * generation is not trusted and the message is matched against every
+ * vCPU's live registers instead (always correct, O(n)) until the map is
+ * rebuilt. So a delivery that finds the map current ran before the
+ * change, and one that runs after it scans. Rebuilds run in process
+ * context: at once after a register write or a vCPU's creation, and from
+ * a work item after a change made in atomic context (an INIT accepted
+ * from an IOAPIC).
  *
  * Locks: readers hold rcu_read_lock() (callers may hold an IOAPIC lock,
  * never a vCPU's irq_lock); acceptance takes each target's irq_lock in
@@ -24,9 +27,11 @@
  * May call: vcpu.c (virq_vcpu_accept, virq_kicks_add), lapic.c (IDs and
  * arbitration priority).
  */
+#include <linux/bitmap.h>
 #include <linux/hash.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <kunit/visibility.h>
 
 #include "virq.h"
@@ -36,13 +41,15 @@
 #define XAPIC_BROADCAST		0xff
 #define X2APIC_BROADCAST	0xffffffffU
 
-enum {
-	LOGICAL_NONE,		/* no vCPU has a logical ID */
-	LOGICAL_FLAT,		/* all xAPIC, flat model */
-	LOGICAL_CLUSTER,	/* all xAPIC, cluster model */
-	LOGICAL_X2APIC,		/* all x2APIC: IDs through the hash */
-	LOGICAL_SCAN,		/* mixed or shared: match every vCPU */
-};
+/* The logical models a map can serve (virq.h): */
+#define LOGICAL_NONE	VIRQ_MAP_LOGICAL_NONE	/* no vCPU has a logical ID */
+#define LOGICAL_FLAT	VIRQ_MAP_LOGICAL_FLAT	/* all xAPIC, flat model */
+#define LOGICAL_CLUSTER	VIRQ_MAP_LOGICAL_CLUSTER /* all xAPIC, cluster */
+#define LOGICAL_X2APIC	VIRQ_MAP_LOGICAL_X2APIC	/* all x2APIC: the hash */
+#define LOGICAL_SCAN	VIRQ_MAP_LOGICAL_SCAN	/* mixed, shared: match all */
+
+/* x2APIC IDs from 2^20 share logical IDs with lower ones (LDR 31:16). */
+#define X2APIC_LOGICAL_IDS	BIT(20)
 
 struct virq_apic_slot {
 	u32 id;
@@ -69,6 +76,7 @@ static void vcpu_ids(struct virq_vcpu *vcpu, struct virq_apic_ids *ids)
 	if (!vcpu->apic) {
 		memset(ids, 0, sizeof(*ids));
 		ids->enabled = true;
+		ids->sw_enabled = true;
 		ids->x2apic = vcpu->chip->cfg.flags & VIRQ_CHIP_32BIT_IDS;
 		ids->phys = vcpu->apic_id;
 		ids->dfr_model = DFR_MODEL_FLAT;
@@ -84,7 +92,16 @@ static u32 msg_broadcast(const struct virq_irq_msg *msg)
 	return msg->dest_32 ? X2APIC_BROADCAST : XAPIC_BROADCAST;
 }
 
-/* SDM 11.6.2.2: does a logical destination name this LAPIC? */
+/*
+ * SDM vol. 3, 11.6.2.2 "Logical Destination Mode": does a logical
+ * destination name this LAPIC? Flat: any common bit of the 8-bit MDA and
+ * LDR[31:24]. Cluster: MDA bits 7:4 name the cluster and bits 3:0 the
+ * members; "broadcast to all local APICs is achieved by setting all
+ * destination bits to one (FFH)", which "guarantees a match on all
+ * clusters". Only FFH does: the SDM gives no other cluster value a
+ * meaning, so 0xF1 names cluster 15, member 0 (as KVM matches it too).
+ * A DFR model other than flat (1111b) is treated as cluster.
+ */
 static bool logical_match(const struct virq_apic_ids *ids, u32 dest)
 {
 	u32 ldr = ids->ldr, d8 = dest & 0xff, id8 = ldr >> 24;
@@ -94,8 +111,7 @@ static bool logical_match(const struct virq_apic_ids *ids, u32 dest)
 		       ((ldr >> 16) == (dest >> 16) && (ldr & dest & 0xffff));
 	if (ids->dfr_model == DFR_MODEL_FLAT)
 		return id8 & d8;
-	/* Cluster: 4-bit cluster (0xf: all), 4-bit member mask. */
-	return ((d8 >> 4) == 0xf || (d8 >> 4) == (id8 >> 4)) &&
+	return (d8 == XAPIC_BROADCAST || (d8 >> 4) == (id8 >> 4)) &&
 	       (id8 & d8 & 0xf);
 }
 
@@ -166,6 +182,9 @@ static void map_logical(struct virq_apic_map *m, const struct virq_apic_ids *ids
 
 	if (!ids->has_ldr || (!ids->x2apic && !id8))
 		return;		/* answers to no logical destination */
+	/* The hash finds an x2APIC logical ID's holder below 2^20 only. */
+	if (ids->x2apic && ids->phys >= X2APIC_LOGICAL_IDS)
+		want = LOGICAL_SCAN;
 	if (*model == LOGICAL_NONE)
 		*model = want;
 	else if (*model != want)
@@ -243,16 +262,58 @@ unlock:
 EXPORT_SYMBOL_IF_KUNIT(virq_apic_map_update);
 
 /**
- * virq_apic_map_changed() - IDs or modes changed: stop trusting the map
+ * virq_apic_map_invalidate() - IDs or modes are about to change
  * @chip: the chip
- * @can_sleep: the caller is in process context: rebuild now
+ *
+ * Called under the changing vCPU's irq_lock, before the new ID, LDR, DFR
+ * or APIC_BASE is stored: from here on deliveries do not trust the map
+ * (they scan the live registers) until virq_apic_map_changed() rebuilt it.
+ */
+void virq_apic_map_invalidate(struct virq_chip *chip)
+{
+	atomic_inc(&chip->map_gen);
+	/* The new generation is visible before the new IDs. */
+	smp_mb__after_atomic();
+}
+
+static void virq_apic_map_work(struct work_struct *work)
+{
+	virq_apic_map_update(container_of(work, struct virq_chip, map_work));
+}
+
+/**
+ * virq_apic_map_changed() - rebuild the map after virq_apic_map_invalidate()
+ * @chip: the chip
+ * @can_sleep: the caller is in process context: rebuild now; else a work
+ *	       item rebuilds it soon
  */
 void virq_apic_map_changed(struct virq_chip *chip, bool can_sleep)
 {
-	atomic_inc_return_release(&chip->map_gen);
 	if (can_sleep)
 		virq_apic_map_update(chip);
+	else
+		schedule_work(&chip->map_work);
 }
+
+void virq_apic_map_init(struct virq_chip *chip)
+{
+	INIT_WORK(&chip->map_work, virq_apic_map_work);
+}
+
+/* For KUnit: the logical model the current map serves, or -1 if stale. */
+int virq_apic_map_model(struct virq_chip *chip)
+{
+	struct virq_apic_map *m;
+	int model = -1;
+
+	rcu_read_lock();
+	m = rcu_dereference(chip->apic_map);
+	if (m && !virq_apic_map_stale(chip))
+		model = m->logical;
+	rcu_read_unlock();
+	return model;
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_apic_map_model);
 
 /* Is the map current? (Checked at each vCPU ioctl to rebuild it.) */
 bool virq_apic_map_stale(struct virq_chip *chip)
@@ -267,9 +328,12 @@ bool virq_apic_map_stale(struct virq_chip *chip)
 	rcu_read_unlock();
 	return stale;
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_apic_map_stale);
 
+/* The chip is going: nothing queues a rebuild any more. */
 void virq_apic_map_free(struct virq_chip *chip)
 {
+	cancel_work_sync(&chip->map_work);
 	kvfree(rcu_dereference_protected(chip->apic_map, true));
 }
 
@@ -323,7 +387,7 @@ static void resolve(const struct virq_apic_map *m,
 		return;
 	case LOGICAL_CLUSTER:
 		for (c = 0; c < 15; c++) {
-			if ((d8 >> 4) != 0xf && (d8 >> 4) != c)
+			if (d8 != XAPIC_BROADCAST && (d8 >> 4) != c)
 				continue;
 			for (b = 0; b < 4; b++)
 				if ((d8 & BIT(b)) && m->cluster[c][b])
@@ -344,29 +408,43 @@ static void resolve(const struct virq_apic_map *m,
 	}
 }
 
+static u32 arb_class(struct virq_vcpu *v)
+{
+	return v->apic ? virq_lapic_arb_priority(v) & 0xf0 : 0;
+}
+
 /*
- * Lowest priority (SDM 11.6.2.4): the candidate with the lowest
- * arbitration priority; among equals, the next after the last winner.
+ * Lowest priority (SDM 11.6.2.4): among the candidates (indexes set in
+ * @cand), the lowest arbitration priority class wins; among equals, a
+ * per-chip counter picks the k-th in index order, so equal vCPUs take
+ * exact turns however many there are. Priorities are read without locks
+ * and may move between the two passes: then the first of the lowest seen
+ * in the first pass wins.
  */
 static struct virq_vcpu *lowest_pick(struct virq_chip *chip,
-				     struct virq_vcpu **cand, unsigned int n)
+				     const unsigned long *cand, u32 n)
 {
-	unsigned int i, start, best = 0;
-	u32 p, bestp = U32_MAX;
+	u32 i, p, best = U32_MAX, ties = 0, first = 0, k;
 
-	if (!n)
-		return NULL;
-	start = (u32)atomic_inc_return(&chip->lowest_rr) % n;
-	for (i = 0; i < n; i++) {
-		struct virq_vcpu *v = cand[(start + i) % n];
-
-		p = v->apic ? virq_lapic_arb_priority(v) & 0xf0 : 0;
-		if (p < bestp) {
-			bestp = p;
-			best = (start + i) % n;
+	for_each_set_bit(i, cand, n) {
+		p = arb_class(chip->vcpus[i]);
+		if (p < best) {
+			best = p;
+			ties = 0;
+			first = i;
 		}
+		ties += p == best;
 	}
-	return cand[best];
+	if (!ties)
+		return NULL;
+	k = (u32)atomic_inc_return(&chip->lowest_rr) % ties;
+	for_each_set_bit(i, cand, n) {
+		if (arb_class(chip->vcpus[i]) != best)
+			continue;
+		if (!k--)
+			return chip->vcpus[i];
+	}
+	return chip->vcpus[first];
 }
 
 static int accept_one(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
@@ -381,23 +459,31 @@ static int accept_one(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 	return (ret < 0 ? 0 : ret) + r;
 }
 
-/* Does @vcpu take @msg, judged from its live registers? */
-static bool takes(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
+/*
+ * Does @vcpu take @msg, judged from its live registers? For lowest
+ * priority, only a vCPU that would accept a fixed interrupt (its APIC
+ * software-enabled, SDM 11.4.7.2) may compete: one that would refuse it
+ * must not win and lose the message others would take.
+ */
+static bool takes(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
+		  bool lowest)
 {
 	struct virq_apic_ids ids;
 
+	if (msg->shorthand == VIRQ_SH_SELF && vcpu != msg->src)
+		return false;
+	if (msg->shorthand == VIRQ_SH_ALL_BUT_SELF && vcpu == msg->src)
+		return false;
+	vcpu_ids(vcpu, &ids);
+	if (lowest && !ids.sw_enabled)
+		return false;
 	switch (msg->shorthand) {
 	case VIRQ_SH_SELF:
-		return vcpu == msg->src;
+		return true;
 	case VIRQ_SH_ALL_BUT_SELF:
-		if (vcpu == msg->src)
-			return false;
-		fallthrough;
 	case VIRQ_SH_ALL:
-		vcpu_ids(vcpu, &ids);
 		return ids.enabled;
 	default:
-		vcpu_ids(vcpu, &ids);
 		return virq_msg_matches(&ids, msg);
 	}
 }
@@ -416,12 +502,18 @@ static bool takes(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
 int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
 		     struct virq_kicks *k, unsigned long *dest_map)
 {
-	bool lowest = msg->delivery_mode == VIRQ_DM_LOWEST;
+	/*
+	 * SDM 11.11.1: an MSI with the redirection hint set goes to the
+	 * processor of lowest priority among its destinations (a physical
+	 * destination is a set of one), as KVM delivers it.
+	 */
+	bool lowest = msg->delivery_mode == VIRQ_DM_LOWEST ||
+		      (msg->redir_hint && msg->delivery_mode == VIRQ_DM_FIXED);
+	DECLARE_BITMAP(cand, VIRQ_MAX_VCPUS);
 	u32 i, n = virq_chip_nr_vcpus(chip);
-	struct virq_vcpu *cand[16], *v;
 	const struct virq_apic_map *m;
 	struct dest_set d = { };
-	unsigned int nc = 0;
+	struct virq_vcpu *v;
 	int ret = -1;
 
 	rcu_read_lock();
@@ -437,37 +529,33 @@ int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
 		resolve(m, msg, &d);
 	rcu_read_unlock();
 
+	if (lowest)
+		bitmap_zero(cand, n);
 	if (d.all || d.scan) {
 		/* Every vCPU, judged one by one (broadcasts, stale maps). */
 		for (i = 0; i < n; i++) {
 			v = chip->vcpus[i];
-			if (!takes(v, msg))
+			if (!takes(v, msg, lowest))
 				continue;
-			if (!lowest) {
+			if (lowest)
+				__set_bit(i, cand);
+			else
 				ret = accept_one(v, msg, k, dest_map, ret);
-			} else if (nc < ARRAY_SIZE(cand)) {
-				cand[nc++] = v;
-			} else {
-				/* Many candidates: keep the best so far. */
-				cand[0] = lowest_pick(chip, cand, nc);
-				nc = 1;
-				cand[nc++] = v;
-			}
 		}
 	} else {
 		for (i = 0; i < d.n; i++) {
 			v = chip->vcpus[d.idx[i]];
 			/* The map may lag a change: the registers decide. */
-			if (!takes(v, msg))
+			if (!takes(v, msg, lowest))
 				continue;
 			if (lowest)
-				cand[nc++] = v;
+				__set_bit(d.idx[i], cand);
 			else
 				ret = accept_one(v, msg, k, dest_map, ret);
 		}
 	}
 	if (lowest) {
-		v = lowest_pick(chip, cand, nc);
+		v = lowest_pick(chip, cand, n);
 		if (v)
 			ret = accept_one(v, msg, k, dest_map, ret);
 	}

@@ -95,9 +95,10 @@ static void virq_chip_release(struct kref *ref)
 		virq_ioapic_destroy(chip->ioapic[i]);
 		kfree(chip->ioapic[i]);
 	}
+	/* No IOAPIC is left to deliver an INIT: the rebuild work ends. */
+	virq_apic_map_free(chip);
 	for (i = 0; i < chip->nr_vcpus; i++)
 		virq_vcpu_free(chip->vcpus[i]);
-	virq_apic_map_free(chip);
 	mutex_destroy(&chip->map_lock);
 	mutex_destroy(&chip->resample_lock);
 	virq_stats_free(chip);
@@ -394,6 +395,7 @@ struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
 	kref_init(&chip->ref);
 	mutex_init(&chip->lock);
 	mutex_init(&chip->map_lock);
+	virq_apic_map_init(chip);
 	mutex_init(&chip->resample_lock);
 	spin_lock_init(&chip->irqfd_lock);
 	INIT_LIST_HEAD(&chip->irqfds);

@@ -257,7 +257,7 @@ static void chip_add(void *arg)
 {
 	struct virq_chip *chip = arg;
 	struct dentry *d;
-	char name[16];
+	char name[24];	/* "ioapic" and a u32 in decimal */
 	unsigned int i;
 
 	snprintf(name, sizeof(name), "%u", chip->id);

@@ -25,6 +25,11 @@
  * (or the destination, which EOIs do not name) before the EOI never leaves
  * remote IRR stuck. Switching an entry to edge clears remote IRR.
  *
+ * EOIs name a vector, not a CPU (the 82093AA's EOI message carries only
+ * the vector): any level EOI of vector V clears remote IRR of every pin
+ * waiting for V, whichever vCPU took that pin's interrupt. A pin still
+ * asserted is then sent again.
+ *
  * Fixed and lowest-priority entries alone use remote IRR: NMI, SMI, INIT
  * and ExtINT entries behave as edges whatever their trigger bit says.
  *
@@ -35,7 +40,7 @@
  * vCPUs' EOI bookkeeping); kicks are collected and issued after it is
  * dropped. The RTC's debts are kept by the vCPUs (vcpu.c).
  * May call: bus.c (virq_deliver_msg), vcpu.c (virq_kicks_*,
- * virq_rtc_forget_all); its tracepoints (virq_ioapic_*) are in
+ * virq_rtc_forget_all, under ioapic->lock); its tracepoints (virq_ioapic_*) are in
  * virq_trace.h.
  */
 #include <linux/bitmap.h>
@@ -514,7 +519,6 @@ EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_claims);
 int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
 		     u32 *data)
 {
-	bool forget_rtc = false;
 	int eoi_vector = -1;
 	struct virq_kicks k;
 	unsigned long flags;
@@ -543,7 +547,15 @@ int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
 			*data = ioapic_read_indirect(io);
 			break;
 		}
-		forget_rtc = ioapic_write_indirect(io, *data, &k);
+		/*
+		 * The RTC's entry was rerouted: the debts of ticks sent the
+		 * old way are void. Under io->lock (it nests outside every
+		 * vCPU's irq_lock), so that no tick sent the new way can slip
+		 * in before they are voided and lose its debt. Rare: a walk
+		 * over the vCPUs.
+		 */
+		if (ioapic_write_indirect(io, *data, &k))
+			virq_rtc_forget_all(io->chip);
 		break;
 	case IOAPIC_EOI:
 		if (io->version == VIRQ_IOAPIC_VERSION_20) {
@@ -560,8 +572,6 @@ int virq_ioapic_mmio(struct virq_ioapic *io, u64 addr, u32 len, bool write,
 		break;
 	}
 	spin_unlock_irqrestore(&io->lock, flags);
-	if (forget_rtc)
-		virq_rtc_forget_all(io->chip);
 	/* A directed EOI (the EOI register): this IOAPIC only. */
 	if (eoi_vector >= 0)
 		ioapic_eoi(io, eoi_vector, &k);

@@ -33,6 +33,7 @@
 #include <linux/bits.h>
 #include <linux/hrtimer.h>
 #include <linux/math64.h>
+#include <linux/moduleparam.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -84,11 +85,21 @@
 /* Version: 0x14, six LVT entries (max index 5), EOI suppression. */
 #define LA_VERSION_VALUE	(0x14 | (5 << 16) | BIT(24))
 
-/* SVR */
+/*
+ * SVR. Bit 9 is "Focus Processor Checking" (SDM vol. 3, 11.9, Figure
+ * "Spurious-Interrupt Vector Register": 0 enabled, 1 disabled, for
+ * lowest-priority delivery); the SDM marks it not supported, and
+ * reserved, on Pentium 4 and Xeon processors only. It is a field of the
+ * architectural register, so it is kept and read back (no #GP in x2APIC
+ * mode, as KVM and Xen accept it); this model never does focus checking,
+ * which is what "disabled" asks for.
+ */
 #define SVR_VECTOR		0xff
 #define SVR_ENABLE		BIT(8)
+#define SVR_FOCUS_DISABLE	BIT(9)
 #define SVR_SUPPRESS_EOI	BIT(12)
-#define SVR_WRITABLE		(SVR_VECTOR | SVR_ENABLE | SVR_SUPPRESS_EOI)
+#define SVR_WRITABLE		(SVR_VECTOR | SVR_ENABLE | SVR_FOCUS_DISABLE | \
+				 SVR_SUPPRESS_EOI)
 
 /* DFR models */
 #define DFR_MODEL_FLAT		0xf
@@ -144,6 +155,22 @@ static const u32 lvt_writable[VIRQ_LAPIC_NR_LVT] = {
 
 #define NSEC_PER_SEC_U64	1000000000ULL
 
+/*
+ * The shortest period a periodic timer runs with: a guest that programs
+ * divide-by-1 and an initial count of 1 would otherwise re-arm an hrtimer
+ * every nanosecond, in hard interrupt context. KVM uses the same 200 us.
+ */
+static unsigned int min_timer_period_us = 200;
+module_param(min_timer_period_us, uint, 0644);
+MODULE_PARM_DESC(min_timer_period_us,
+		 "shortest LAPIC periodic timer period in microseconds (default 200, 0: 1 ns)");
+
+static u64 timer_floor_ns(void)
+{
+	return max_t(u64, (u64)READ_ONCE(min_timer_period_us) * NSEC_PER_USEC,
+		     1);
+}
+
 static struct virq_lapic *apic_of(struct virq_vcpu *vcpu)
 {
 	return vcpu->apic;
@@ -185,15 +212,25 @@ static u32 ppr_of(struct virq_vcpu *vcpu)
 	return (tpr & 0xf0) >= (isrv & 0xf0) ? tpr : isrv & 0xf0;
 }
 
-/* Arbitration priority (SDM 11.6.2.4): TPR against IRR and ISR. */
+/*
+ * Arbitration priority, as SDM vol. 3 11.6.2.4 defines it (IRRV, ISRV:
+ * the highest vector in IRR, ISR, 0 if none):
+ *   if TPR[7:4] >= IRRV[7:4] and TPR[7:4] > ISRV[7:4]
+ *	then APR[7:0] = TPR[7:0]
+ *	else APR[7:4] = max(TPR[7:4], ISRV[7:4], IRRV[7:4]), APR[3:0] = 0.
+ * TPR's class equal to ISRV's takes the second branch: no low nibble.
+ */
 static u32 apr_locked(struct virq_vcpu *vcpu)
 {
 	struct virq_lapic *a = apic_of(vcpu);
 	int irrv = highest(vcpu->irr);
-	u32 tpr = tpr_of(vcpu), top = max_t(int, irrv, a->isrv);
+	u32 tpr = tpr_of(vcpu), t = tpr >> 4, s = a->isrv >> 4;
+	u32 i = irrv < 0 ? 0 : irrv >> 4;
 
 	lockdep_assert_held(&vcpu->irq_lock);
-	return (tpr & 0xf0) >= (top & 0xf0) ? tpr : top & 0xf0;
+	if (t >= i && t > s)
+		return tpr;
+	return max3(t, s, i) << 4;
 }
 
 /* The priority lowest-priority arbitration compares, read without locks. */
@@ -254,20 +291,34 @@ bool virq_lapic_extint_locked(struct virq_vcpu *vcpu)
 /**
  * virq_lapic_pending_locked() - would the LAPIC interrupt the CPU now?
  * @vcpu: a vCPU with a LAPIC
+ * @raised: set if the deliverable vector's class rose above the irr_max
+ *	    published last (the VMM may have judged that one blocked by a
+ *	    TPR it raised without telling the kernel: it must look again)
  *
  * Also publishes irr_max in the run page.
  *
  * Return: true if an ExtINT waits, or the highest pending vector's class
  * is above PPR's.
  */
-bool virq_lapic_pending_locked(struct virq_vcpu *vcpu)
+bool virq_lapic_pending_locked(struct virq_vcpu *vcpu, bool *raised)
 {
+	struct virq_lapic *a = apic_of(vcpu);
 	int v = irr_unblocked_locked(vcpu);
+	u8 max = v < 0 ? 0 : v;
+	bool above;
 
-	WRITE_ONCE(vcpu->run->irr_max, v < 0 ? 0 : v);
-	if (virq_lapic_extint_locked(vcpu))
-		return true;
-	return v >= 0 && (v & 0xf0) > (tpr_of(vcpu) & 0xf0);
+	WRITE_ONCE(vcpu->run->irr_max, max);
+	/*
+	 * The VMM stores tpr and then loads irr_max; this stores irr_max and
+	 * then loads tpr. With a full barrier on both sides (the VMM's is
+	 * documented in lapic.rst) at least one sees the other's store: the
+	 * VMM sees the vector, or INTR is computed with its new TPR.
+	 */
+	smp_mb();
+	above = v >= 0 && (v & 0xf0) > (tpr_of(vcpu) & 0xf0);
+	*raised = above && (max & 0xf0) > (a->irr_max_pub & 0xf0);
+	a->irr_max_pub = max;
+	return above || virq_lapic_extint_locked(vcpu);
 }
 
 /* ---- errors ---- */
@@ -325,16 +376,39 @@ static u64 ns_to_ticks(struct virq_lapic *a, u64 ns, u32 div)
 	return mul_u64_u64_div_u64(ns, a->bus_hz, NSEC_PER_SEC_U64 * div);
 }
 
-/* CLOCK_MONOTONIC nanoseconds at which the guest's TSC reads @tsc. */
-static s64 tsc_to_ns(struct virq_lapic *a, u64 tsc)
+/* The guest's TSC at CLOCK_MONOTONIC @ns: offset + ns * tsc_hz / 1e9. */
+static u64 ns_to_tsc(struct virq_lapic *a, u64 ns)
 {
-	u64 delta;
+	u64 secs, rem;
 
-	if ((s64)(tsc - a->tsc_offset) <= 0)
-		return 0;
-	delta = tsc - a->tsc_offset;
-	return min_t(u64, mul_u64_u64_div_u64(delta, NSEC_PER_SEC_U64,
-					       a->tsc_hz), KTIME_MAX);
+	secs = div64_u64_rem(ns, NSEC_PER_SEC_U64, &rem);
+	/* Modulo 2^64, as the TSC counts; rem * tsc_hz / 1e9 < 2^40. */
+	return a->tsc_offset + secs * a->tsc_hz +
+	       mul_u64_u64_div_u64(rem, a->tsc_hz, NSEC_PER_SEC_U64);
+}
+
+/*
+ * When (CLOCK_MONOTONIC) the guest's TSC reaches @tsc: now if it already
+ * has (unsigned, as the architecture compares), KTIME_MAX if that is
+ * beyond reach. The division is split into whole seconds and a remainder:
+ * mul_u64_u64_div_u64() is mulq/divq on x86-64, which raises #DE when the
+ * quotient needs more than 64 bits (a TSC slower than 1 GHz and a far
+ * deadline), and the deadline is the guest's to choose. Rounded up: the
+ * interrupt never comes before the TSC reads @tsc.
+ */
+static ktime_t tsc_deadline_expiry(struct virq_lapic *a, u64 tsc)
+{
+	ktime_t now = ktime_get();
+	u64 cur = ns_to_tsc(a, now), secs, rem, ns;
+
+	if (tsc <= cur)
+		return now;
+	secs = div64_u64_rem(tsc - cur, a->tsc_hz, &rem);
+	if (secs >= (KTIME_MAX - now) / NSEC_PER_SEC_U64)
+		return KTIME_MAX;
+	ns = secs * NSEC_PER_SEC_U64 +
+	     mul_u64_u64_div_u64(rem, NSEC_PER_SEC_U64, a->tsc_hz) + !!rem;
+	return ktime_add_ns(now, ns);
 }
 
 /*
@@ -364,11 +438,16 @@ static void timer_arm_locked(struct virq_vcpu *vcpu, ktime_t expires)
 	hrtimer_start(&a->timer, expires, HRTIMER_MODE_ABS);
 }
 
-/* Start a one-shot or periodic countdown of @count ticks from now. */
+/*
+ * Start a one-shot or periodic countdown of @count ticks from now. The
+ * period (used only in periodic mode, also after a switch from one-shot)
+ * and a periodic timer's first expiry are at least min_timer_period_us.
+ */
 static void timer_start_count_locked(struct virq_vcpu *vcpu, u64 count)
 {
 	struct virq_lapic *a = apic_of(vcpu);
 	ktime_t now = ktime_get();
+	u64 first, floor = timer_floor_ns();
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	if (!count) {
@@ -376,12 +455,12 @@ static void timer_start_count_locked(struct virq_vcpu *vcpu, u64 count)
 		return;
 	}
 	a->timer_div = timer_divider(a->timer_dcr);
-	a->timer_period_ns = max_t(u64, ticks_to_ns(a, a->timer_initial,
-						    a->timer_div), 1);
-	timer_arm_locked(vcpu, ktime_add_ns(now,
-					    max_t(u64, ticks_to_ns(a, count,
-								   a->timer_div),
-						  1)));
+	a->timer_period_ns = max(ticks_to_ns(a, a->timer_initial,
+					     a->timer_div), floor);
+	first = max_t(u64, ticks_to_ns(a, count, a->timer_div), 1);
+	if (timer_mode(a) == TIMER_PERIODIC)
+		first = max(first, floor);
+	timer_arm_locked(vcpu, ktime_add_ns(now, first));
 }
 
 static void timer_start_deadline_locked(struct virq_vcpu *vcpu)
@@ -393,7 +472,7 @@ static void timer_start_deadline_locked(struct virq_vcpu *vcpu)
 		timer_stop_locked(vcpu);
 		return;
 	}
-	timer_arm_locked(vcpu, ns_to_ktime(tsc_to_ns(a, a->tsc_deadline)));
+	timer_arm_locked(vcpu, tsc_deadline_expiry(a, a->tsc_deadline));
 }
 
 /* The current count register (SDM 11.5.4): 0 when the timer is idle. */
@@ -421,24 +500,18 @@ static u32 timer_current_locked(struct virq_vcpu *vcpu)
 		     a->timer_initial);
 }
 
-static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
+/*
+ * The armed expiry happened: the LVT's vector goes into IRR (unless
+ * masked), then a periodic timer computes its next expiry (the caller
+ * queues it) and the others disarm. Returns true if the caller must kick.
+ */
+static bool timer_expire_locked(struct virq_vcpu *vcpu)
 {
-	struct virq_lapic *a = container_of(t, struct virq_lapic, timer);
-	struct virq_vcpu *vcpu = a->vcpu;
-	enum hrtimer_restart ret = HRTIMER_NORESTART;
-	unsigned long flags;
+	struct virq_lapic *a = apic_of(vcpu);
+	u32 lvt = a->lvt[LVT_TIMER];
 	bool kick = false;
-	u32 lvt;
 
-	spin_lock_irqsave(&vcpu->irq_lock, flags);
-	/*
-	 * Stopped, or re-armed while this callback waited for the lock (the
-	 * timer is queued again): this expiry is not the current one.
-	 */
-	if (!a->timer_armed || hrtimer_is_queued(t) ||
-	    hrtimer_get_expires(t) != a->timer_expires)
-		goto unlock;
-	lvt = a->lvt[LVT_TIMER];
+	lockdep_assert_held(&vcpu->irq_lock);
 	if (!(lvt & LVT_MASKED) && (lvt & LVT_VECTOR) >= 16) {
 		set_irr_locked(vcpu, lvt & LVT_VECTOR, false);
 		kick = virq_vcpu_update_intr(vcpu);
@@ -454,8 +527,6 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 		if (ktime_before(a->timer_expires, ktime_get()))
 			a->timer_expires = ktime_add_ns(ktime_get(),
 							a->timer_period_ns);
-		hrtimer_set_expires(t, a->timer_expires);
-		ret = HRTIMER_RESTART;
 		break;
 	case TIMER_TSC_DEADLINE:
 		a->tsc_deadline = 0;	/* reads 0 once it fired */
@@ -464,6 +535,54 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 	default:
 		a->timer_armed = false;
 		break;
+	}
+	return kick;
+}
+
+/*
+ * An expiry that is due but whose callback has not run yet (it waits for
+ * irq_lock, or runs late under load) happens now: before the count is
+ * read to restart the timer (SET_CLOCK, a DCR write) or saved
+ * (GET_LAPIC), so that a due one-shot is neither dropped nor saved as
+ * "expired" without its vector in IRR. The late callback then finds the
+ * timer stopped or queued again and does nothing. Returns true to kick.
+ */
+static bool timer_catch_up_locked(struct virq_vcpu *vcpu)
+{
+	struct virq_lapic *a = apic_of(vcpu);
+	bool kick;
+
+	lockdep_assert_held(&vcpu->irq_lock);
+	if (!a->timer_armed || ktime_after(a->timer_expires, ktime_get()))
+		return false;
+	kick = timer_expire_locked(vcpu);
+	if (a->timer_armed)
+		timer_arm_locked(vcpu, a->timer_expires);
+	else
+		hrtimer_try_to_cancel(&a->timer);
+	return kick;
+}
+
+static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
+{
+	struct virq_lapic *a = container_of(t, struct virq_lapic, timer);
+	struct virq_vcpu *vcpu = a->vcpu;
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	unsigned long flags;
+	bool kick = false;
+
+	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	/*
+	 * Stopped, or re-armed while this callback waited for the lock (the
+	 * timer is queued again): this expiry is not the current one.
+	 */
+	if (!a->timer_armed || hrtimer_is_queued(t) ||
+	    hrtimer_get_expires(t) != a->timer_expires)
+		goto unlock;
+	kick = timer_expire_locked(vcpu);
+	if (a->timer_armed) {		/* periodic: the next one */
+		hrtimer_set_expires(t, a->timer_expires);
+		ret = HRTIMER_RESTART;
 	}
 unlock:
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
@@ -481,6 +600,8 @@ static void lapic_reset_locked(struct virq_vcpu *vcpu, bool init)
 	unsigned int i;
 
 	lockdep_assert_held(&vcpu->irq_lock);
+	/* LDR, DFR (and the ID, APIC_BASE) change: the map first. */
+	virq_apic_map_invalidate(vcpu->chip);
 	timer_stop_locked(vcpu);
 	if (!init) {
 		a->apic_base = LA_BASE_DEFAULT | LA_BASE_EN |
@@ -773,6 +894,13 @@ struct apic_after {
 	bool kick;
 };
 
+/* A LINT entry in level-triggered fixed mode: the one with remote IRR. */
+static bool lvt_level_fixed(u32 lvt)
+{
+	return (lvt & LVT_LEVEL) &&
+	       ((lvt & LVT_DM) >> LVT_DM_SHIFT) == VIRQ_DM_FIXED;
+}
+
 static u32 lvt_read(struct virq_lapic *a, unsigned int i)
 {
 	u32 v = a->lvt[i];
@@ -787,7 +915,11 @@ static void lvt_write_locked(struct virq_vcpu *vcpu, unsigned int i, u32 val,
 	u32 old = a->lvt[i], old_mode = timer_mode(a), keep;
 
 	lockdep_assert_held(&vcpu->irq_lock);
-	keep = old & (LVT_REMOTE_IRR | LVT_DELIVS);
+	/*
+	 * Delivery status (always idle here) and remote IRR are read-only:
+	 * a written value is ignored. Only LINT0/1 have remote IRR.
+	 */
+	keep = (i == LVT_LINT0 || i == LVT_LINT1) ? old & LVT_REMOTE_IRR : 0;
 	val &= lvt_writable[i];
 	/* A software-disabled APIC keeps every LVT masked (SDM 11.4.7.2). */
 	if (!sw_enabled(a))
@@ -805,8 +937,12 @@ static void lvt_write_locked(struct virq_vcpu *vcpu, unsigned int i, u32 val,
 		a->tsc_deadline = 0;
 	}
 	if (i == LVT_LINT0 || i == LVT_LINT1) {
-		/* An edge is only what changes after the write. */
-		if (!(val & LVT_LEVEL))
+		/*
+		 * An edge is only what changes after the write. Remote IRR
+		 * belongs to level-triggered fixed mode: reprogrammed to
+		 * anything else, nothing would EOI it.
+		 */
+		if (!lvt_level_fixed(a->lvt[i]))
 			a->lvt[i] &= ~LVT_REMOTE_IRR;
 		after->kick |= lint_update_locked(vcpu, i - LVT_LINT0);
 	}
@@ -823,6 +959,12 @@ static void svr_write_locked(struct virq_vcpu *vcpu, u32 val)
 		/* Explicitly disabled: every LVT is masked. */
 		for (i = 0; i < VIRQ_LAPIC_NR_LVT; i++)
 			a->lvt[i] |= LVT_MASKED;
+		/*
+		 * A CPU going offline disables its APIC and may never EOI
+		 * the RTC tick it took: its debt would coalesce every tick
+		 * for good. The debt is void (an EOI later pays nothing).
+		 */
+		virq_vcpu_rtc_forget_locked(vcpu);
 	}
 }
 
@@ -905,10 +1047,12 @@ static void reg_write_locked(struct virq_vcpu *vcpu, u32 off, u32 val,
 {
 	struct virq_lapic *a = apic_of(vcpu);
 	unsigned int i;
+	u32 count;
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	switch (off) {
 	case LA_ID:		/* xAPIC only: x2APIC's is read-only */
+		virq_apic_map_invalidate(vcpu->chip);
 		a->xapic_id = val >> 24;
 		after->map_changed = true;
 		break;
@@ -919,10 +1063,12 @@ static void reg_write_locked(struct virq_vcpu *vcpu, u32 off, u32 val,
 		lapic_eoi_locked(vcpu, &after->eoi, &after->kick);
 		break;
 	case LA_LDR:		/* xAPIC only */
+		virq_apic_map_invalidate(vcpu->chip);
 		a->ldr = val & 0xff000000;
 		after->map_changed = true;
 		break;
 	case LA_DFR:		/* xAPIC only */
+		virq_apic_map_invalidate(vcpu->chip);
 		a->dfr = (val & 0xf0000000) | 0x0fffffff;
 		after->map_changed = true;
 		break;
@@ -953,7 +1099,17 @@ static void reg_write_locked(struct virq_vcpu *vcpu, u32 off, u32 val,
 		timer_start_count_locked(vcpu, val);
 		break;
 	case LA_TIMER_DCR:
+		/*
+		 * SDM vol. 3, "APIC Timer": the count decrements at the bus
+		 * clock divided by DCR; nothing restarts it when DCR changes.
+		 * A running count keeps its value and goes on at the new
+		 * rate (a periodic one reloads at the new rate too).
+		 */
+		after->kick |= timer_catch_up_locked(vcpu);
+		count = timer_current_locked(vcpu);	/* 0: not counting */
 		a->timer_dcr = val & DCR_WRITABLE;
+		if (count)
+			timer_start_count_locked(vcpu, count);
 		break;
 	case LA_SELF_IPI:	/* x2APIC only */
 		memset(&after->ipi, 0, sizeof(after->ipi));
@@ -1072,6 +1228,8 @@ static bool x2apic_offset(u32 msr, bool write, u32 *off)
 /* The reserved bits an x2APIC MSR write must leave clear (else #GP). */
 static u64 x2apic_reserved(u32 off)
 {
+	unsigned int i;
+
 	switch (off) {
 	case LA_TPR:
 		return ~0xffULL;
@@ -1089,8 +1247,17 @@ static u64 x2apic_reserved(u32 off)
 	case LA_TIMER_DCR:
 		return ~(u64)DCR_WRITABLE;
 	case LA_LVT_TIMER ... LA_LVT_ERROR:
-		return ~(u64)lvt_writable[array_index_nospec((off - LA_LVT_TIMER) >> 4,
-							     VIRQ_LAPIC_NR_LVT)];
+		/*
+		 * SDM 11.12.1.3: a non-zero write to a reserved bit raises
+		 * #GP. Delivery status and remote IRR are read-only bits,
+		 * not reserved ones: a guest's read-modify-write carries
+		 * them back, and they are ignored.
+		 */
+		i = array_index_nospec((off - LA_LVT_TIMER) >> 4,
+				       VIRQ_LAPIC_NR_LVT);
+		return ~(u64)(lvt_writable[i] | LVT_DELIVS |
+			      (i == LVT_LINT0 || i == LVT_LINT1 ?
+			       LVT_REMOTE_IRR : 0));
 	default:
 		return 0;
 	}
@@ -1115,6 +1282,8 @@ static bool apic_base_write_locked(struct virq_vcpu *vcpu, u64 val,
 		return false;
 	/* The BSP flag is the platform's, not the guest's. */
 	val = (val & ~LA_BASE_BSP) | (old & LA_BASE_BSP);
+	if (old != val)
+		virq_apic_map_invalidate(vcpu->chip);
 	if ((old & LA_BASE_EN) && !en) {
 		/* Disabled: back to the power-up state, base as written. */
 		a->apic_base = val;
@@ -1123,8 +1292,13 @@ static bool apic_base_write_locked(struct virq_vcpu *vcpu, u64 val,
 	}
 	a->apic_base = val;
 	if (!(old & LA_BASE_EXTD) && extd) {
-		/* Into x2APIC mode: the ID is the x2APIC ID, LDR derived. */
+		/*
+		 * Into x2APIC mode: the ID is the x2APIC ID, LDR derived;
+		 * DFR does not exist there (and leaving x2APIC mode goes
+		 * through a reset), so it holds its reset value.
+		 */
 		a->ldr = ((vcpu->apic_id >> 4) << 16) | BIT(vcpu->apic_id & 0xf);
+		a->dfr = 0xffffffff;
 	}
 	after->map_changed = old != val;
 	after->kick |= virq_vcpu_update_intr(vcpu);
@@ -1191,7 +1365,8 @@ static bool lapic_msr_locked(struct virq_vcpu *vcpu, struct virq_io *io,
  * are not the LAPIC's (Xen XSA-108).
  *
  * Return: -ENOENT if not claimed, -EINVAL for an MSR access of a size
- * other than 8, else 0.
+ * other than 8 or an MMIO access of a size other than 1, 2, 4 or 8,
+ * else 0.
  */
 int virq_lapic_io(struct virq_vcpu *vcpu, struct virq_io *io)
 {
@@ -1207,6 +1382,9 @@ int virq_lapic_io(struct virq_vcpu *vcpu, struct virq_io *io)
 		page = READ_ONCE(a->apic_base) & LA_BASE_ADDR;
 		if (io->addr < page || io->addr - page >= LA_PAGE_SIZE)
 			return -ENOENT;
+		/* The sizes an x86 access has; anything else is no access. */
+		if (io->len != 1 && io->len != 2 && io->len != 4 && io->len != 8)
+			return -EINVAL;
 		/* Accesses past the page's end are the page's too. */
 		lapic_mmio(vcpu, io);
 		return 0;
@@ -1307,6 +1485,7 @@ int virq_lapic_set_clock(struct virq_vcpu *vcpu,
 {
 	struct virq_lapic *a = apic_of(vcpu);
 	unsigned long flags;
+	bool kick;
 	u64 count;
 
 	if (memchr_inv(c->reserved, 0, sizeof(c->reserved)))
@@ -1315,6 +1494,8 @@ int virq_lapic_set_clock(struct virq_vcpu *vcpu,
 	    c->tsc_hz < VIRQ_LAPIC_MIN_HZ || c->tsc_hz > VIRQ_LAPIC_MAX_HZ)
 		return -EINVAL;
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	/* A due expiry happens at the old rates: it is not lost. */
+	kick = timer_catch_up_locked(vcpu);
 	count = timer_current_locked(vcpu);
 	a->bus_hz = c->bus_hz;
 	a->tsc_hz = c->tsc_hz;
@@ -1327,6 +1508,8 @@ int virq_lapic_set_clock(struct virq_vcpu *vcpu,
 			timer_start_count_locked(vcpu, count);
 	}
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	if (kick)
+		virq_vcpu_kick(vcpu);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_lapic_set_clock);
@@ -1350,14 +1533,17 @@ int virq_lapic_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st)
 {
 	struct virq_lapic *a = apic_of(vcpu);
 	unsigned long flags;
+	bool kick;
 	u32 off;
 
 	memset(st, 0, sizeof(*st));
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	/* A due expiry is saved as what it is: its vector in IRR. */
+	kick = timer_catch_up_locked(vcpu);
 	for (off = 0; off < VIRQ_APIC_REG_SIZE; off += 16)
 		if (xapic_reg_exists(off) && off != LA_EOI)
 			put_reg(st->regs, off, reg_read_locked(vcpu, off));
-	/* The ESR's pending errors ride in the unused RRD slot's place. */
+	/* The errors since the last ESR write: a field of their own. */
 	st->esr_pending = a->esr_pending;
 	st->apic_base = a->apic_base;
 	st->tsc_deadline = timer_mode(a) == TIMER_TSC_DEADLINE ?
@@ -1367,6 +1553,8 @@ int virq_lapic_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st)
 		    (vcpu->rtc_owed ? VIRQ_LAPIC_STATE_RTC_OWED : 0);
 	st->lint_level = a->lint_level;
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	if (kick)
+		virq_vcpu_kick(vcpu);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_lapic_get_state);
@@ -1389,19 +1577,94 @@ static u32 reg_reserved(u32 off, bool x2apic)
 		return ~(u32)ICR_WRITABLE;
 	case LA_ICR_HI:
 		return x2apic ? 0 : 0x00ffffff;
-	case LA_LVT_TIMER ... LA_LVT_ERROR:
+	case LA_LVT_TIMER ... LA_LVT_ERROR:	/* remote IRR: checked apart */
 		return ~(lvt_writable[array_index_nospec((off - LA_LVT_TIMER) >> 4,
 							 VIRQ_LAPIC_NR_LVT)] |
 			 LVT_REMOTE_IRR);
 	case LA_TIMER_DCR:
 		return ~DCR_WRITABLE;
+	case LA_ESR:
+		return ~0xffU;		/* bits 7:0 are the errors */
+	case LA_ISR: case LA_TMR: case LA_IRR:
+		return 0xffff;		/* vectors 0-15 are never taken */
 	case LA_VERSION: case LA_APR: case LA_PPR:
-	case LA_TIMER_INITIAL: case LA_TIMER_CURRENT: case LA_ESR:
-	case LA_ISR ... LA_IRR + 0x70:
+	case LA_TIMER_INITIAL: case LA_TIMER_CURRENT:
+	case LA_ISR + 0x10 ... LA_ISR + 0x70:
+	case LA_TMR + 0x10 ... LA_TMR + 0x70:
+	case LA_IRR + 0x10 ... LA_IRR + 0x70:
 		return 0;
 	default:
 		return ~0U;		/* no register here: must be 0 */
 	}
+}
+
+/*
+ * What no LAPIC can hold, though each register alone is well formed.
+ * Everything GET returns passes: these are the states the model never
+ * enters.
+ */
+static int lapic_state_possible(struct virq_vcpu *vcpu,
+				const struct virq_lapic_state *st)
+{
+	bool bsp = st->apic_base & LA_BASE_BSP;
+	u32 svr = get_reg(st->regs, LA_SVR), lvt, mode, off;
+	unsigned int i;
+
+	for (i = 0; i < VIRQ_LAPIC_NR_LVT; i++) {
+		lvt = get_reg(st->regs, LA_LVT_TIMER + 16 * i);
+		/* Remote IRR: LINT0/1 in level-triggered fixed mode only. */
+		if ((lvt & LVT_REMOTE_IRR) &&
+		    ((i != LVT_LINT0 && i != LVT_LINT1) ||
+		     !lvt_level_fixed(lvt)))
+			return -EINVAL;
+		/*
+		 * Software-disabled: every LVT masked (SDM 11.4.7.2); the
+		 * BSP's LINT0 in its reset (virtual-wire) value excepted.
+		 */
+		if (!(svr & SVR_ENABLE) && !(lvt & LVT_MASKED) &&
+		    !(bsp && i == LVT_LINT0 &&
+		      lvt == VIRQ_DM_EXTINT << LVT_DM_SHIFT))
+			return -EINVAL;
+	}
+	mode = (get_reg(st->regs, LA_LVT_TIMER) & LVT_TIMER_MODE) >>
+	       LVT_TIMER_MODE_SHIFT;
+	if (mode > TIMER_TSC_DEADLINE)		/* 11b is reserved */
+		return -EINVAL;
+	/* TSC-deadline mode ignores the count; the others the deadline. */
+	if (mode == TIMER_TSC_DEADLINE ? get_reg(st->regs, LA_TIMER_INITIAL) :
+					 st->tsc_deadline)
+		return -EINVAL;
+	/* The BSP never waits for a start-up IPI. */
+	if (bsp && (st->flags & VIRQ_LAPIC_STATE_WAIT_SIPI))
+		return -EINVAL;
+	/*
+	 * Globally disabled: the LAPIC was reset when it was disabled and
+	 * nothing reaches it until it is enabled again, so it holds the
+	 * power-up state (TPR, which the VMM writes too, and the LINT
+	 * levels aside).
+	 */
+	if (st->apic_base & LA_BASE_EN)
+		return 0;
+	if (st->flags || st->tsc_deadline || st->esr_pending ||
+	    get_reg(st->regs, LA_ID) != (vcpu->apic_id & 0xff) << 24 ||
+	    get_reg(st->regs, LA_DFR) != 0xffffffff || svr != 0xff)
+		return -EINVAL;
+	for (off = LA_LDR; off < VIRQ_APIC_REG_SIZE; off += 16) {
+		switch (off) {
+		case LA_DFR: case LA_SVR:
+		case LA_LVT_TIMER ... LA_LVT_ERROR:
+			continue;
+		default:
+			if (get_reg(st->regs, off))
+				return -EINVAL;
+		}
+	}
+	for (i = 0; i < VIRQ_LAPIC_NR_LVT; i++)
+		if (get_reg(st->regs, LA_LVT_TIMER + 16 * i) !=
+		    (bsp && i == LVT_LINT0 ? VIRQ_DM_EXTINT << LVT_DM_SHIFT :
+		     LVT_MASKED))
+			return -EINVAL;
+	return 0;
 }
 
 static int lapic_state_check(struct virq_vcpu *vcpu,
@@ -1433,17 +1696,18 @@ static int lapic_state_check(struct virq_vcpu *vcpu,
 		   get_reg(st->regs, LA_LDR) !=
 		   (((vcpu->apic_id >> 4) << 16) | BIT(vcpu->apic_id & 0xf))))
 		return -EINVAL;
+	/*
+	 * DFR: bits 27:0 read as ones; any model a guest can write (the
+	 * bus matches models other than flat as cluster) is accepted.
+	 */
 	if (!x2 && (get_reg(st->regs, LA_DFR) & 0x0fffffff) != 0x0fffffff)
-		return -EINVAL;
-	if (!x2 && ((get_reg(st->regs, LA_DFR) >> 28) != DFR_MODEL_FLAT &&
-		    (get_reg(st->regs, LA_DFR) >> 28) != DFR_MODEL_CLUSTER))
 		return -EINVAL;
 	if (get_reg(st->regs, LA_TIMER_CURRENT) >
 	    get_reg(st->regs, LA_TIMER_INITIAL))
 		return -EINVAL;
 	if (st->esr_pending & ~0xffU)
 		return -EINVAL;
-	return 0;
+	return lapic_state_possible(vcpu, st);
 }
 
 int virq_lapic_set_state(struct virq_vcpu *vcpu,
@@ -1461,6 +1725,7 @@ int virq_lapic_set_state(struct virq_vcpu *vcpu,
 	if (ret)
 		return ret;
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	virq_apic_map_invalidate(vcpu->chip);
 	timer_stop_locked(vcpu);
 	a->apic_base = st->apic_base;
 	a->xapic_id = x2apic_mode(a) ? vcpu->apic_id & 0xff :
@@ -1577,6 +1842,7 @@ void virq_lapic_ids_locked(struct virq_vcpu *vcpu, struct virq_apic_ids *ids)
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	ids->enabled = hw_enabled(a);
+	ids->sw_enabled = sw_enabled(a);
 	ids->has_ldr = true;
 	ids->x2apic = x2apic_mode(a);
 	ids->phys = ids->x2apic ? vcpu->apic_id : a->xapic_id;

@@ -39,6 +39,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/signal.h>
@@ -161,17 +162,22 @@ EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_kick);
 
 /*
  * Recompute INTR (and EXTINT) from the state they mirror. Returns true if
- * INTR went from clear to set: the caller kicks once its locks are gone.
+ * the caller must kick once its locks are gone: INTR went from clear to
+ * set, or (LAPIC) INTR was already set but the deliverable vector's class
+ * rose above the irr_max published before. The second case matters when
+ * the VMM raised TPR by a plain store, judged the pending vector blocked
+ * from irr_max and entered the guest with INTR still set: a vector above
+ * its new TPR must still bring it out.
  */
 bool virq_vcpu_update_intr(struct virq_vcpu *vcpu)
 {
 	u32 req = atomic_read(virq_req_word(vcpu));
-	bool want, extint;
+	bool want, extint, raised = false;
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	if (vcpu->apic) {
 		/* A LAPIC: above PPR (TPR from the run page, ISR), or ExtINT. */
-		want = virq_lapic_pending_locked(vcpu);
+		want = virq_lapic_pending_locked(vcpu, &raised);
 		extint = virq_lapic_extint_locked(vcpu);
 	} else {
 		extint = vcpu->extint;
@@ -187,7 +193,7 @@ bool virq_vcpu_update_intr(struct virq_vcpu *vcpu)
 	}
 	if (!want && (req & VIRQ_REQ_INTR))
 		atomic_andnot(VIRQ_REQ_INTR, virq_req_word(vcpu));
-	return false;
+	return want && raised;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_update_intr);
 
@@ -277,7 +283,8 @@ void virq_vcpu_rtc_forget_locked(struct virq_vcpu *vcpu)
  * virq_rtc_forget_all() - no vCPU owes the RTC's EOI any more
  * @chip: the chip
  *
- * When the guest reprograms the RTC's entry. Rare: walks every vCPU.
+ * When the guest reprograms the RTC's entry, with IOAPIC 0's lock held
+ * (each vCPU's irq_lock nests inside it). Rare: walks every vCPU.
  */
 void virq_rtc_forget_all(struct virq_chip *chip)
 {
@@ -442,6 +449,7 @@ int virq_msi_send(struct virq_chip *chip, const struct virq_irq_msg *msg,
 		return -1;
 	return virq_deliver_msg(chip, msg, k, NULL);
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_msi_send);
 
 struct virq_vcpu *virq_vcpu_by_apic_id(struct virq_chip *chip, u32 apic_id)
 {
@@ -612,6 +620,8 @@ static long virq_vcpu_io(struct virq_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (!virq_io_valid(&io))
 		return -EINVAL;
+	/* An output: only a device that faults the access sets it. */
+	io.fault = VIRQ_IO_FAULT_NONE;
 	/* The vCPU's own LAPIC first, then the chip's devices. */
 	ret = vcpu->apic ? virq_lapic_io(vcpu, &io) : -ENOENT;
 	if (ret == -ENOENT)
@@ -760,6 +770,7 @@ int virq_vcpu_report_eoi(struct virq_vcpu *vcpu, unsigned long vector)
 
 	if (vector > 0xff || (chip->cfg.flags & VIRQ_CHIP_LAPIC))
 		return -EINVAL;
+	vector = array_index_nospec(vector, 256);	/* indexes eoi_level */
 	atomic64_inc(&vcpu->stats.eois);
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
 	level = __test_and_clear_bit(vector, vcpu->eoi_level);

@@ -43,6 +43,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/virq.h>
 
 /*
@@ -234,6 +235,7 @@ struct virq_lapic {
 	u64 apic_base;			/* IA32_APIC_BASE (READ_ONCE outside) */
 	u8 xapic_id;			/* xAPIC ID register, bits 31:24 */
 	u8 isrv;			/* highest in-service vector (racy reads) */
+	u8 irr_max_pub;			/* run->irr_max as last published */
 	u32 ldr, dfr, svr;
 	u32 esr, esr_pending;		/* visible errors, errors since */
 	u32 icr_lo, icr_hi;
@@ -259,6 +261,7 @@ struct virq_lapic {
 /* The IDs and mode a vCPU answers to, as the bus matches them. */
 struct virq_apic_ids {
 	bool enabled;			/* globally enabled (on the bus) */
+	bool sw_enabled;		/* takes fixed interrupts (SVR bit 8) */
 	bool x2apic;
 	bool has_ldr;			/* a LAPIC: logical IDs exist */
 	u8 dfr_model;
@@ -271,7 +274,7 @@ int virq_lapic_reset(struct virq_vcpu *vcpu);
 void virq_lapic_free(struct virq_vcpu *vcpu);
 int virq_lapic_accept_locked(struct virq_vcpu *vcpu,
 			     const struct virq_irq_msg *msg, bool *map_changed);
-bool virq_lapic_pending_locked(struct virq_vcpu *vcpu);
+bool virq_lapic_pending_locked(struct virq_vcpu *vcpu, bool *raised);
 bool virq_lapic_extint_locked(struct virq_vcpu *vcpu);
 bool virq_lapic_lint_changed_locked(struct virq_vcpu *vcpu);
 int virq_lapic_take_vector_locked(struct virq_vcpu *vcpu);
@@ -289,8 +292,18 @@ void virq_lapic_ids_locked(struct virq_vcpu *vcpu, struct virq_apic_ids *ids);
 
 bool virq_msg_matches(const struct virq_apic_ids *ids,
 		      const struct virq_irq_msg *msg);
+/* The logical model a destination map serves (bus.c). */
+#define VIRQ_MAP_LOGICAL_NONE		0	/* no vCPU has a logical ID */
+#define VIRQ_MAP_LOGICAL_FLAT		1	/* all xAPIC, flat model */
+#define VIRQ_MAP_LOGICAL_CLUSTER	2	/* all xAPIC, cluster model */
+#define VIRQ_MAP_LOGICAL_X2APIC		3	/* all x2APIC, IDs < 2^20 */
+#define VIRQ_MAP_LOGICAL_SCAN		4	/* match every vCPU */
+
+void virq_apic_map_init(struct virq_chip *chip);
 void virq_apic_map_update(struct virq_chip *chip);
+void virq_apic_map_invalidate(struct virq_chip *chip);
 void virq_apic_map_changed(struct virq_chip *chip, bool can_sleep);
+int virq_apic_map_model(struct virq_chip *chip);
 bool virq_apic_map_stale(struct virq_chip *chip);
 void virq_apic_map_free(struct virq_chip *chip);
 
@@ -432,7 +445,8 @@ struct virq_chip {
 	u8 rtc_vector;			/* the tracked tick's vector */
 	struct virq_apic_map __rcu *apic_map;	/* destinations, bus.c */
 	struct mutex map_lock;		/* serialises map rebuilds */
-	atomic_t map_gen;		/* bumped by every ID/mode change */
+	atomic_t map_gen;		/* bumped before every ID/mode change */
+	struct work_struct map_work;	/* rebuilds after atomic changes */
 	atomic_t lowest_rr;		/* lowest-priority tie-break */
 	/* irqfd.c */
 	spinlock_t irqfd_lock;		/* irqfds, nr_irqfds, irqfds_closed */

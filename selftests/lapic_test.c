@@ -7,6 +7,7 @@
  * VIRQ_VCPU_NMI, VIRQ_VCPU_LINT and VIRQ_VCPU_SET_CLOCK.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <time.h>
 #include "virq_test.h"
@@ -193,33 +194,76 @@ TEST_F(apic, relocation)
 	EXPECT_EQ(0x01050014, rd(self->v[0], 0x30));
 }
 
-/* Every offset and size: a result, and nothing beyond the page. */
+/*
+ * Every offset and size: a result, and nothing beyond the page. Sizes 1,
+ * 2, 4 and 8 are accesses; 0, 3, 5-7 and 9-16 are EINVAL and change
+ * nothing.
+ */
 TEST_F(apic, every_offset_and_size)
 {
-	static const uint32_t lens[] = { 1, 2, 4, 8 };
-	uint32_t off, l;
+	uint32_t off, l, bad = 0;
 	uint64_t d;
-	int r;
+	int r, ok;
 
 	for (off = 0; off < 0x1000; off++) {
-		for (l = 0; l < 4; l++) {
+		for (l = 0; l <= 16; l++) {
+			ok = l == 1 || l == 2 || l == 4 || l == 8;
 			d = 0x1234;
-			r = xio(self->v[0], VIRQ_IO_MMIO, APIC + off, lens[l],
-				0, &d);
-			if (r) {
-				EXPECT_EQ(0, r);
-			}
-			if (off >= 0x400 && d) {
+			r = xio(self->v[0], VIRQ_IO_MMIO, APIC + off, l, 0, &d);
+			if (r != (ok ? 0 : EINVAL))
+				bad++;
+			if (ok && off >= 0x400 && d) {
 				EXPECT_EQ(0, d);
 			}
 		}
 	}
+	EXPECT_EQ(0, bad);
+	/* A write of a bad size is refused before it reaches TPR. */
+	d = 0x50;
+	EXPECT_EQ(EINVAL, xio(self->v[0], VIRQ_IO_MMIO, APIC + 0x80, 3, 1, &d));
+	EXPECT_EQ(EINVAL, xio(self->v[0], VIRQ_IO_MMIO, APIC + 0x80, 0, 1, &d));
+	EXPECT_EQ(0, rd(self->v[0], 0x80));
 	EXPECT_EQ(ENOENT, xio(self->v[0], VIRQ_IO_MMIO, APIC + 0x1000, 4, 0,
 			      &d));
 	EXPECT_EQ(EINVAL, xio(self->v[0], VIRQ_IO_MSR, 0x1b, 4, 0, &d));
 	/* MSRs past 0x8ff are not the LAPIC's (XSA-108). */
 	EXPECT_EQ(ENOENT, xio(self->v[0], VIRQ_IO_MSR, 0x900, 8, 0, &d));
 	EXPECT_EQ(ENOENT, xio(self->v[0], VIRQ_IO_MSR, 0xbff, 8, 0, &d));
+}
+
+/*
+ * io.fault is an output: a vCPU fd of a chip without LAPICs (the access
+ * goes to the PIC) and a chip fd return 0 there whatever the caller left
+ * in it.
+ */
+TEST(io_fault_cleared_without_lapic)
+{
+	int dev = virq_open(), chip, vcpu, fd, i;
+	struct virq_io io;
+
+	ASSERT_LE(0, dev);
+	chip = virq_chip(dev, 1);
+	ASSERT_LE(0, chip);
+	vcpu = ioctl(chip, VIRQ_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu);
+	for (i = 0; i < 2; i++) {
+		fd = i ? chip : vcpu;
+		memset(&io, 0, sizeof(io));
+		io.space = VIRQ_IO_PIO;
+		io.addr = 0x21;
+		io.len = 1;
+		io.fault = VIRQ_IO_FAULT_GP;
+		EXPECT_EQ(0, ioctl(fd, VIRQ_IO, &io));
+		EXPECT_EQ(VIRQ_IO_FAULT_NONE, io.fault);
+		io.write = 1;
+		io.data = 0xff;
+		io.fault = 0x55;
+		EXPECT_EQ(0, ioctl(fd, VIRQ_IO, &io));
+		EXPECT_EQ(VIRQ_IO_FAULT_NONE, io.fault);
+	}
+	close(vcpu);
+	close(chip);
+	close(dev);
 }
 
 TEST_F(apic, self_ipi_both_modes)
@@ -448,8 +492,10 @@ TEST_F(apic, timer_tsc_deadline)
 }
 
 /*
- * The ICR through GET/SET_LAPIC: every vector, mode and shorthand writes
- * and reads back, with the delivery-status (busy) bit always clear.
+ * The ICR through GET/SET_LAPIC: every vector (all 256), mode and
+ * shorthand writes and reads back, with the delivery-status (busy) bit
+ * always clear. Odd vectors use logical mode (LDR 0: nobody), even ones
+ * a physical destination equal to the vector (never this vCPU, 1).
  */
 TEST_F(apic, icr_roundtrip_through_state)
 {
@@ -460,7 +506,7 @@ TEST_F(apic, icr_roundtrip_through_state)
 	wr(v, 0x80, 0xf0);		/* nothing is taken meanwhile */
 	for (dm = 0; dm < 8; dm++) {
 		for (sh = 0; sh < 4; sh++) {
-			for (vec = 0; vec < 256; vec += 17) {
+			for (vec = 0; vec < 256; vec++) {
 				/* An INIT to itself would reset this ICR. */
 				if (dm == 5 && (sh == 1 || sh == 2))
 					continue;
@@ -517,6 +563,115 @@ TEST_F(apic, state_roundtrip_and_rejects)
 	/* The restored vCPU carries on: EOI 0xa5, then 0x95. */
 	wr(v, 0xb0, 0);
 	EXPECT_EQ(0x95, ioctl(v, VIRQ_VCPU_ACK, 0));
+}
+
+static atomic_int kick_sigs;
+
+static void count_kick(int sig)
+{
+	atomic_fetch_add(&kick_sigs, 1);
+}
+
+/*
+ * INTR already set must not swallow the kick for a better vector: 0x50
+ * pending with INTR set; this thread (the VMM) raises TPR to 0x80 with a
+ * store, judges 0x50 blocked from irr_max and "enters the guest". An IPI
+ * of 0x90, above the new TPR, must signal it out.
+ */
+TEST_F(apic, kick_when_irr_max_rises_with_intr_set)
+{
+	struct sigaction sa = { .sa_handler = count_kick };
+	struct virq_vcpu_signal s = { .signo = SIGUSR1 };
+	struct virq_vcpu_run *run = self->run[1];
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, ioctl(self->v[1], VIRQ_VCPU_SET_SIGNAL, &s));
+	atomic_store(&kick_sigs, 0);
+	ipi(self->v[0], 1, 0x50);
+	EXPECT_NE(0, virq_requests(run) & VIRQ_REQ_INTR);
+	__atomic_store_n(&run->tpr, 0x80, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(0x50, __atomic_load_n(&run->irr_max, __ATOMIC_SEQ_CST));
+	__atomic_exchange_n(&run->mode, VIRQ_MODE_IN_GUEST, __ATOMIC_SEQ_CST);
+	/* INTR is still set: nothing made the kernel look at TPR again. */
+	EXPECT_NE(0, virq_requests(run) & VIRQ_REQ_INTR);
+	EXPECT_EQ(0, atomic_load(&kick_sigs));
+	ipi(self->v[0], 1, 0x90);
+	EXPECT_EQ(1, atomic_load(&kick_sigs));
+	EXPECT_EQ(VIRQ_MODE_EXITING, __atomic_load_n(&run->mode,
+						     __ATOMIC_SEQ_CST));
+	/* Told once: another of 0x90's class signals no more. */
+	__atomic_store_n(&run->mode, VIRQ_MODE_IN_GUEST, __ATOMIC_SEQ_CST);
+	ipi(self->v[0], 1, 0x91);
+	EXPECT_EQ(1, atomic_load(&kick_sigs));
+	__atomic_store_n(&run->mode, VIRQ_MODE_OUTSIDE, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(0x91, ioctl(self->v[1], VIRQ_VCPU_ACK, 0));
+	s.signo = 0;
+	EXPECT_EQ(0, ioctl(self->v[1], VIRQ_VCPU_SET_SIGNAL, &s));
+}
+
+/*
+ * The TPR store-buffer pair: the VMM lowers TPR (seq_cst store, the full
+ * barrier lapic.rst asks for) and loads irr_max; another thread's IPI
+ * makes the kernel store irr_max and load TPR. One of them must see the
+ * other: either the VMM sees the vector in irr_max, or the kernel sets
+ * INTR (and kicks). Neither is a lost interrupt. The VMM side is
+ * delayed by a varying spin to sweep across the kernel's window.
+ */
+struct tpr_race {
+	int sender, target;
+	struct virq_vcpu_run *run;
+	atomic_int go, done;
+	int spin;
+};
+
+static void *tpr_race_sender(void *p)
+{
+	struct tpr_race *t = p;
+	int round = 0;
+
+	for (;;) {
+		while (atomic_load(&t->go) == round)
+			;
+		round = atomic_load(&t->go);
+		if (round < 0)
+			break;
+		ipi(t->sender, 1, 0x80);
+		atomic_store(&t->done, round);
+	}
+	return NULL;
+}
+
+TEST_F(apic, tpr_store_and_irr_max_never_both_stale)
+{
+	struct tpr_race t = { .sender = self->v[0], .target = self->v[1],
+			      .run = self->run[1] };
+	uint64_t t0 = now_ns();
+	int round, lost = 0, rounds = 0;
+	volatile int spin;
+	pthread_t th;
+	uint32_t m;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, tpr_race_sender, &t));
+	for (round = 1; round < 20000 && now_ns() - t0 < 3000000000ULL;
+	     round++) {
+		wr(t.target, 0x80, 0xf0);	/* blocks everything */
+		atomic_store(&t.go, round);
+		for (spin = round % 64 * 16; spin; spin--)
+			;
+		__atomic_store_n(&t.run->tpr, 0, __ATOMIC_SEQ_CST);
+		m = __atomic_load_n(&t.run->irr_max, __ATOMIC_SEQ_CST);
+		while (atomic_load(&t.done) != round)
+			;
+		rounds++;
+		if (!(m >> 4) && !(virq_requests(t.run) & VIRQ_REQ_INTR))
+			lost++;
+		EXPECT_EQ(0x80, ioctl(t.target, VIRQ_VCPU_ACK, 0));
+		wr(t.target, 0xb0, 0);
+	}
+	atomic_store(&t.go, -1);
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, lost);
+	TH_LOG("%d rounds", rounds);
 }
 
 /* A sender thread IPIs a halting vCPU thread: every IPI wakes it. */

@@ -692,11 +692,14 @@ static void run_once(struct vcpu *v)
 
 		/*
 		 * After every return, kicks too: raising CR8 does not exit.
-		 * Keep TPR's low nibble unless the guest moved CR8.
+		 * Keep TPR's low nibble unless the guest moved CR8. A full
+		 * barrier (seq_cst store) before intr_pending() loads
+		 * irr_max: the kernel stores irr_max, then loads tpr
+		 * (lapic.rst, "The TPR barrier").
 		 */
 		if ((tpr >> 4) != kr->cr8)
 			__atomic_store_n(&vr->tpr, (uint32_t)kr->cr8 << 4,
-					 __ATOMIC_RELAXED);
+					 __ATOMIC_SEQ_CST);
 	}
 	if (r < 0) {
 		if (errno != EINTR && errno != EAGAIN)

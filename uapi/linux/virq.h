@@ -385,7 +385,8 @@ struct virq_vcpu_run {
 	 * LAPIC chips, written by the kernel: the highest pending vector
 	 * that the in-service register does not block (0: none). INTR says
 	 * whether it beats TPR as the kernel last saw TPR; after lowering
-	 * tpr, a VMM compares (irr_max >> 4) > (tpr >> 4) itself.
+	 * tpr, a VMM compares (irr_max >> 4) > (tpr >> 4) itself, with a
+	 * full barrier between its tpr store and this load (lapic.rst).
 	 */
 	__u32 irr_max;
 	/*
