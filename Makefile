@@ -7,6 +7,9 @@
 #   make bench        run the benchmark in the test VM
 #   make demo         run a guest on virq-vmm in the test VM, with its
 #                     interrupt timeline
+#   make fuzz [SEED=n] [OPS=n] [THREADS=n] [FLAVOUR=debug] [CHECKS=all]
+#                     run the fuzzer alone in the debug kernel's VM, longer
+#                     (OPS operations per thread, default 20000)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -28,6 +31,11 @@ bench:
 demo:
 	testing/check.sh demo
 
+fuzz:
+	VIRQ_FUZZ_SEED=$(SEED) VIRQ_FUZZ_OPS=$(OPS) VIRQ_FUZZ_THREADS=$(THREADS) \
+	VIRQ_FUZZ_FLAVOUR=$(FLAVOUR) VIRQ_FUZZ_CHECKS=$(CHECKS) \
+	testing/check.sh fuzz
+
 clean:
 	rm -rf build
 	rm -f *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers
@@ -36,4 +44,4 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C guest clean
 
-.PHONY: all modules modules_install check bench demo clean
+.PHONY: all modules modules_install check bench demo fuzz clean

@@ -1457,8 +1457,6 @@ static const char *lapic_state_bad(const struct virq_lapic_state *st,
 		if (strict && (v & (1U << 14)) && !((i == 3 || i == 4) &&
 						    (v & (1U << 15))))
 			return BAD("LVT %d: remote IRR on %#x", i, v);
-		if (strict && !(svr & 0x100) && !(v & (1U << 16)))
-			return BAD("LVT %d unmasked (%#x) with SVR %#x", i, v, svr);
 	}
 	mode = (reg(st, 0x320) >> 17) & 3;
 	if (strict && mode == 3)
@@ -1770,6 +1768,19 @@ static void *near_guard(struct fz *t, size_t n)
 	return t->buf_end - n;
 }
 
+/* What an fd is, for failure messages ("anon_inode:virq-vcpu"...). */
+static const char *fd_name(int fd)
+{
+	static __thread char name[80];
+	char path[40];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, name, sizeof(name) - 1);
+	name[n < 0 ? 0 : n] = 0;
+	return n < 0 ? "closed" : name;
+}
+
 static void *bad_pointer(struct rng *r, struct fz *t)
 {
 	switch (below(r, 4)) {
@@ -1897,6 +1908,9 @@ static void op_dev(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 		expect_errno(t, kind == 0 || priv, "unknown ioctl", EL(ENOTTY));
 }
 
+static void op_create_vcpu(struct fz *t, struct rng *r, bool priv,
+			   uint32_t obj);
+
 /* VIRQ_CREATE_CHIP: a valid or broken configuration; chips replaced. */
 static void op_create_chip(struct fz *t, struct rng *r, bool priv,
 			   uint32_t obj)
@@ -1910,6 +1924,7 @@ static void op_create_chip(struct fz *t, struct rng *r, bool priv,
 
 		pchip_close(pc);
 		pchip_open(t, pc, r);
+		op_create_vcpu(t, r, true, obj);	/* a vCPU to work on */
 		return;
 	}
 	gen_cfg(r, &c, false);
@@ -3741,8 +3756,9 @@ static void op_mmap(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 		note(t, p == MAP_FAILED ? " -> %s;" : " -> mapped;",
 		     strerrorname_np(errno));
 		if (p != MAP_FAILED) {
-			fail(t, "mmap of a vCPU fd (len %zu flags %#x offset "
-			     "%#lx) succeeded", bad[i].len, bad[i].flags,
+			fail(t, "mmap of %s fd %d (%s; len %zu flags %#x offset "
+			     "%#lx) succeeded", priv ? "private" : "shared", fd,
+			     fd_name(fd), bad[i].len, bad[i].flags,
 			     (long)bad[i].off);
 			munmap(p, bad[i].len);
 			return;
