@@ -9,6 +9,9 @@
 #                     interrupt timeline
 #   make coverage     the whole suite on a gcov kernel: line and branch
 #                     coverage of irqchip/ (fails below 90% of lines)
+#   make fuzz [SEED=n] [OPS=n] [THREADS=n] [FLAVOUR=debug] [CHECKS=all]
+#                     run the fuzzer alone in the debug kernel's VM, longer
+#                     (OPS operations per thread, default 20000)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -33,6 +36,11 @@ demo:
 coverage:
 	testing/check.sh coverage
 
+fuzz:
+	VIRQ_FUZZ_SEED=$(SEED) VIRQ_FUZZ_OPS=$(OPS) VIRQ_FUZZ_THREADS=$(THREADS) \
+	VIRQ_FUZZ_FLAVOUR=$(FLAVOUR) VIRQ_FUZZ_CHECKS=$(CHECKS) \
+	testing/check.sh fuzz
+
 clean:
 	rm -rf build
 	rm -f *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers
@@ -41,4 +49,4 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C guest clean
 
-.PHONY: all modules modules_install check bench demo coverage clean
+.PHONY: all modules modules_install check bench demo coverage fuzz clean

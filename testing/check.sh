@@ -8,9 +8,10 @@
 # Debian's 6.1 headers) count as tests too. Ends with "N passed, N failed"
 # and exits non-zero if anything failed.
 #
-# Usage: check.sh [check|bench|demo|coverage]
+# Usage: check.sh [check|bench|demo|coverage|fuzz]
 #   coverage: the whole suite on a gcov kernel with the module
 #   instrumented, then line and branch coverage of irqchip/ (>= 90%).
+#   fuzz: the fuzzer alone, longer (make fuzz SEED= OPS= THREADS=).
 #
 # The whole script is one brace group, read before any of it runs: a run
 # that waits for the lock is not disturbed by edits to this file.
@@ -105,6 +106,28 @@ static_checks() {
 	fi
 }
 
+# The fuzzer (selftests/fuzz_test.c) runs a bounded number of operations
+# per thread in every `make check` VM: one single-threaded phase, then
+# VIRQ_FUZZ_THREADS (default 4) threads at once. The counts are chosen so
+# that it costs about a minute of each debug VM's time under TCG, less on
+# base (Documentation/testing.rst has the measurements). VIRQ_FUZZ_OPS
+# overrides them; VIRQ_FUZZ_SEED fixes the seed (by default the fuzzer
+# draws one and prints it); VIRQ_FUZZ_CHECKS=all adds the checks of
+# problems known and being fixed. `make fuzz` runs it alone, longer.
+fuzz_ops() {
+	if [ -n "${VIRQ_FUZZ_OPS:-}" ]; then
+		echo "$VIRQ_FUZZ_OPS"
+		return
+	fi
+	case "$mode:$1" in
+	fuzz:*) echo 20000 ;;
+	*:base) echo 1500 ;;
+	*:debug) echo 2000 ;;
+	*:kcsan) echo 2000 ;;
+	*) echo 1000 ;;
+	esac
+}
+
 run_flavour() {
 	local f=$1 kdir out timeout vmmode=$mode extra="C=2 CHECK=sparse"
 	[ "$mode" = coverage ] && vmmode=check extra="$extra GCOV_PROFILE=y"
@@ -138,15 +161,30 @@ run_flavour() {
 	"$VIRQ_TOP/testing/initramfs.sh" "$out/initramfs.cpio.gz" \
 		"$out/mod" "$B/user" || { fail "$f: initramfs"; return; }
 
-	case "$f" in base) timeout=600 ;; *) timeout=1500 ;; esac
+	case "$mode:$f" in
+	fuzz:*) timeout=${VIRQ_FUZZ_TIMEOUT:-5400} ;;
+	*:base) timeout=600 ;;
+	*) timeout=1500 ;;
+	esac
+	local append="${VIRQ_APPEND:-} virq.fuzz_ops=$(fuzz_ops "$f")"
+	[ -n "${VIRQ_FUZZ_SEED:-}" ] && append+=" virq.fuzz_seed=$VIRQ_FUZZ_SEED"
+	[ -n "${VIRQ_FUZZ_THREADS:-}" ] &&
+		append+=" virq.fuzz_threads=$VIRQ_FUZZ_THREADS"
+	[ -n "${VIRQ_FUZZ_CHECKS:-}" ] &&
+		append+=" virq.fuzz_checks=$VIRQ_FUZZ_CHECKS"
 	log "$f: booting the test VM ($vmmode, limit ${timeout}s)"
 	local start rc=0
 	start=$(date +%s)
-	"$VIRQ_TOP/testing/run-vm.sh" "$kdir/arch/x86/boot/bzImage" \
-		"$out/initramfs.cpio.gz" "$vmmode" "$timeout" "$out" || rc=$?
+	VIRQ_APPEND="$append" "$VIRQ_TOP/testing/run-vm.sh" \
+		"$kdir/arch/x86/boot/bzImage" "$out/initramfs.cpio.gz" "$vmmode" \
+		"$timeout" "$out" || rc=$?
 	log "$f: VM exited ($rc) after $(( $(date +%s) - start ))s"
+	# The seed, to replay a failure: make fuzz SEED=n (or VIRQ_FUZZ_SEED).
+	grep -a -h '^# virq fuzz: seed\|^# \(solo\|swarm\): [0-9.]* s$' \
+		"$out/results.log" 2>/dev/null | tr -d '\r' |
+		sed "s/^# /[$f] /" >&2 || true
 
-	if [ "$vmmode" != check ]; then
+	if [ "$vmmode" = bench ] || [ "$vmmode" = demo ]; then
 		tr -d '\r' <"$out/results.log"
 		grep -q "^VIRQ-$(echo "$mode" | tr a-z A-Z) rc=0" "$out/results.log" &&
 			pass || fail "$f: $mode"
@@ -161,15 +199,18 @@ run_flavour() {
 		return
 	fi
 
-	local suites progs res p fl
+	local suites progs res p fl extra=(--bench)
 	suites=$(grep -ho '\.name = "virq[a-z0-9_]*"' "$VIRQ_TOP"/kunit/*.c |
 		 sed 's/.*"\(.*\)"/\1/' | paste -sd, -)
 	progs=$(make -s -C "$VIRQ_TOP/selftests" list-progs)
 	guests=$(cut -d: -f1 "$B/user/guest/TESTS" | paste -sd, -)
+	if [ "$mode" = fuzz ]; then
+		suites= guests= progs=fuzz_test extra=(--no-kunit)
+	fi
 	res=$(python3 "$VIRQ_TOP/testing/parse.py" --flavour "$f" \
 		--results "$out/results.log" --console "$out/console.log" \
 		--suites "$suites" --selftests "$progs" --guests "$guests" \
-		--bench)
+		"${extra[@]}")
 	echo "$res" | grep -v '^COUNTS' >&2 || true
 	read -r _ p fl <<<"$(echo "$res" | grep '^COUNTS')"
 	passed=$((passed + p))
@@ -208,6 +249,8 @@ elif [ "$mode" = bench ]; then
 	run_flavour bench	# no lock debugging: production-like costs
 elif [ "$mode" = coverage ]; then
 	run_flavour coverage
+elif [ "$mode" = fuzz ]; then
+	run_flavour "${VIRQ_FUZZ_FLAVOUR:-debug}"	# KASAN, kmemleak, UBSAN
 else
 	run_flavour base
 fi
