@@ -9,7 +9,7 @@
 #                     interrupt timeline
 #   make coverage     the whole suite on a gcov kernel: line and branch
 #                     coverage of irqchip/ (fails below 90% of lines)
-#   make fuzz [SEED=n] [OPS=n] [THREADS=n] [FLAVOUR=debug] [CHECKS=all]
+#   make fuzz [SEED=n] [OPS=n] [THREADS=n] [FLAVOUR=debug]
 #                     run the fuzzer alone in the debug kernel's VM, longer
 #                     (OPS operations per thread, default 20000)
 #   make clean
@@ -38,7 +38,7 @@ coverage:
 
 fuzz:
 	VIRQ_FUZZ_SEED=$(SEED) VIRQ_FUZZ_OPS=$(OPS) VIRQ_FUZZ_THREADS=$(THREADS) \
-	VIRQ_FUZZ_FLAVOUR=$(FLAVOUR) VIRQ_FUZZ_CHECKS=$(CHECKS) \
+	VIRQ_FUZZ_FLAVOUR=$(FLAVOUR) \
 	testing/check.sh fuzz
 
 clean:

@@ -132,6 +132,10 @@ int virq_stats_prepare_table(struct virq_chip *chip,
 	return 0;
 }
 
+/*
+ * Copies the records of the GSIs raised so far, up to @max of them, to
+ * @out (NULL: none) and returns how many there are, copied or not.
+ */
 static u32 fill_gsis(struct virq_chip *chip, struct virq_gsi_stats *out,
 		     u32 max)
 {
@@ -140,11 +144,11 @@ static u32 fill_gsis(struct virq_chip *chip, struct virq_gsi_stats *out,
 
 	for (blk = 0; blk < ARRAY_SIZE(chip->gsi_stats); blk++) {
 		b = READ_ONCE(chip->gsi_stats[blk]);
-		for (i = 0; b && i < VIRQ_GSI_BLOCK && n < max; i++) {
+		for (i = 0; b && i < VIRQ_GSI_BLOCK; i++) {
 			c = &b[i];
 			if (!gsi_used(c))
 				continue;
-			if (out) {
+			if (out && n < max) {
 				out[n].gsi = blk * VIRQ_GSI_BLOCK + i;
 				out[n].pad = 0;
 				out[n].raised = atomic64_read(&c->raised);
@@ -180,7 +184,10 @@ void virq_vcpu_fill_stats(struct virq_vcpu *vcpu, struct virq_vcpu_stats *o)
  * @chip: the chip
  * @argp: struct virq_stats_args
  *
- * A snapshot, each counter read atomically (not all at one instant).
+ * A snapshot, each counter read atomically (not all at one instant). A
+ * GSI once listed is always listed: one first raised between counting and
+ * copying makes the copy start again (GSIs only ever become listed, so
+ * this ends after at most VIRQ_NR_GSIS rounds).
  *
  * Return: 0; -ENOSPC with args.size set to what is needed; -EINVAL for
  * flags; -EFAULT; -ENOMEM.
@@ -200,9 +207,9 @@ int virq_stats_ioctl(struct virq_chip *chip, void __user *argp)
 		return -EFAULT;
 	if (a.flags)
 		return -EINVAL;
+again:
 	nv = virq_chip_nr_vcpus(chip);
-	ng = fill_gsis(chip, NULL, VIRQ_NR_GSIS);
-	/* GSIs first raised meanwhile are left out: never more than ng. */
+	ng = fill_gsis(chip, NULL, 0);
 	size = sizeof(*h) + nv * sizeof(*vs) + ng * sizeof(*gs);
 	if (a.size < size) {
 		a.size = size;
@@ -216,7 +223,11 @@ int virq_stats_ioctl(struct virq_chip *chip, void __user *argp)
 	gs = (void *)(vs + nv);
 	for (i = 0; i < nv; i++)
 		virq_vcpu_fill_stats(chip->vcpus[i], &vs[i]);
-	ng = fill_gsis(chip, gs, ng);
+	if (fill_gsis(chip, gs, ng) != ng) {
+		kvfree(buf);
+		cond_resched();
+		goto again;
+	}
 	h->version = VIRQ_STATS_VERSION;
 	h->header_size = sizeof(*h);
 	h->chip_id = chip->id;

@@ -872,6 +872,15 @@ static int virq_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vma->vm_pgoff || vma_pages(vma) != 1 ||
 	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	/*
+	 * Never merged with a neighbour nor grown by mremap(): either would
+	 * reach offsets this check never saw.
+	 */
+#ifdef VIRQ_HAVE_VM_FLAGS_SET	/* 6.3 made vm_flags read-only */
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+#else
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+#endif
 	vma->vm_ops = &virq_vcpu_vm_ops;
 	return 0;
 }

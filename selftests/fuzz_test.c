@@ -52,19 +52,14 @@
  *    #GP, WAIT leaves the mode OUTSIDE.
  * A failure prints the thread's last operations and how to reproduce.
  *
- * Checks for problems known and being fixed elsewhere are off by default
- * and enabled with --check=NAME[,NAME] (see usage()): their triggers are
- * still generated.
- *
  * Waits time out within 1 ms; signals registered for kicks all have a
  * handler; timers are never programmed with periods below a floor (a
  * periodic 1 ns timer would flood the test VM), unless --timer-storms.
  *
  * Usage: fuzz_test [--seed N] [--ops N] [--threads N] [--stream N]
- *                  [--history N] [--check=LIST] [--timer-storms]
- * Defaults come from VIRQ_FUZZ_SEED, VIRQ_FUZZ_OPS, VIRQ_FUZZ_THREADS and
- * VIRQ_FUZZ_CHECKS (set by the test VM's /init from the kernel command
- * line). Prints TAP.
+ *                  [--history N] [--timer-storms]
+ * Defaults come from VIRQ_FUZZ_SEED, VIRQ_FUZZ_OPS and VIRQ_FUZZ_THREADS
+ * (set by the test VM's /init from the kernel command line). Prints TAP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -98,31 +93,6 @@ static int opt_threads = 4;
 static int opt_stream = -1;		/* --stream: that stream alone */
 static int opt_history = 24;
 static bool opt_timer_storms;
-
-/* Checks of problems known and being fixed elsewhere (--check=). */
-enum {
-	CHK_FAULT_BYTE = 1 << 0,	/* VIRQ_IO fault byte on non-LAPIC vCPU fds */
-	CHK_DFR = 1 << 1,		/* LAPIC DFR round trip in x2APIC mode */
-	CHK_LAPIC_SET = 1 << 2,		/* SET_LAPIC states GET cannot produce */
-	CHK_MMIO_LEN = 1 << 3,		/* LAPIC MMIO lengths other than 1/2/4/8 */
-};
-static unsigned int opt_checks;
-
-static const struct {
-	const char *name;
-	unsigned int bit;
-	const char *what;
-} check_names[] = {
-	{ "fault-byte", CHK_FAULT_BYTE,
-	  "VIRQ_IO on a vCPU fd without LAPIC returns the fault byte it was given" },
-	{ "dfr", CHK_DFR,
-	  "a guest's DFR write gives a state SET_LAPIC refuses; GET -> SET ->"
-	  " GET changes DFR in x2APIC mode" },
-	{ "lapic-set", CHK_LAPIC_SET,
-	  "SET_LAPIC accepts states no LAPIC can be in (GET shows them)" },
-	{ "mmio-len", CHK_MMIO_LEN,
-	  "LAPIC MMIO accepts lengths other than 1, 2, 4 and 8" },
-};
 
 /* ---- the random streams ---- */
 
@@ -1360,13 +1330,6 @@ static bool lapic_slot_exists(uint32_t off)
 }
 
 /* A DFR model other than flat (0xf) or cluster (0): a guest can write it. */
-static bool dfr_model_bad(const struct virq_lapic_state *st)
-{
-	uint32_t m = reg(st, 0xe0) >> 28;
-
-	return !(st->apic_base & (1 << 10)) && m != 0xf && m != 0;
-}
-
 static uint32_t x2apic_ldr(uint32_t id)
 {
 	return (id >> 4) << 16 | 1U << (id & 0xf);
@@ -1374,13 +1337,13 @@ static uint32_t x2apic_ldr(uint32_t id)
 
 /*
  * A vCPU state as GET_LAPIC returns it, for a vCPU with a LAPIC or on the
- * minimal bus. The items under CHK_LAPIC_SET can only be violated after a
- * SET_LAPIC accepted such a state.
+ * minimal bus. The items under "strict" can only be violated after a
+ * SET_LAPIC accepted such a state (which it must not).
  */
 static const char *lapic_state_bad(const struct virq_lapic_state *st,
 				   bool apic, uint32_t apic_id)
 {
-	bool strict = opt_checks & CHK_LAPIC_SET;
+	const bool strict = true;
 	uint32_t off, v, tpr, isrv, irrv, top, ppr, apr, svr, mode;
 	bool x2;
 	int i;
@@ -1427,8 +1390,6 @@ static const char *lapic_state_bad(const struct virq_lapic_state *st,
 	v = reg(st, 0xe0);
 	if (!x2 && (v & 0x0fffffff) != 0x0fffffff)
 		return BAD("DFR %#x", v);
-	if (!x2 && dfr_model_bad(st) && (opt_checks & CHK_DFR))
-		return BAD("DFR %#x: neither the flat nor the cluster model", v);
 	tpr = reg(st, 0x80);
 	if (tpr > 0xff)
 		return BAD("TPR %#x", tpr);
@@ -1439,8 +1400,13 @@ static const char *lapic_state_bad(const struct virq_lapic_state *st,
 	if (reg(st, 0xa0) != ppr)
 		return BAD("PPR %#x, TPR %#x and ISR %#x make %#x", reg(st, 0xa0),
 			   tpr, isrv, ppr);
+	/* SDM 10.8.3.1: TPR if its class is >= IRRV's and > ISRV's */
 	top = (int)irrv > (int)isrv ? irrv : isrv;
-	apr = (tpr & 0xf0) >= (top & 0xf0) ? tpr : top & 0xf0;
+	if ((tpr & 0xf0) >= ((int)irrv < 0 ? 0 : irrv & 0xf0) &&
+	    (tpr & 0xf0) > (isrv & 0xf0))
+		apr = tpr;
+	else
+		apr = ((tpr > top ? tpr : top) & 0xf0);
 	if (reg(st, 0x90) != apr)
 		return BAD("APR %#x, expected %#x", reg(st, 0x90), apr);
 	svr = reg(st, 0xf0);
@@ -2242,7 +2208,6 @@ static void io_check(struct fz *t, bool priv, struct pchip *pc, bool on_vcpu,
 		     long ret, bool invalid)
 {
 	bool apic = pc && pchip_apic(pc);
-	bool fault_ok = !on_vcpu ? priv : priv && apic;
 	int want = -1, got = ret < 0 ? errno : 0;
 
 	if (invalid) {
@@ -2283,7 +2248,7 @@ static void io_check(struct fz *t, bool priv, struct pchip *pc, bool on_vcpu,
 			      "chip fd MMIO len %u at %#" PRIx64 " answered",
 			      in->len, (uint64_t)in->addr);
 		if (in->len != 1 && in->len != 2 && in->len != 4 &&
-		    in->len != 8 && (opt_checks & CHK_MMIO_LEN))
+		    in->len != 8)
 			fail(t, "MMIO access of length %u at %#" PRIx64
 			     " accepted", in->len, (uint64_t)in->addr);
 		if (!in->write && in->len < 8 && in->len)
@@ -2304,8 +2269,8 @@ static void io_check(struct fz *t, bool priv, struct pchip *pc, bool on_vcpu,
 		}
 		break;
 	}
-	/* The fault byte: its value on entry is ignored. */
-	if (fault_ok || (opt_checks & CHK_FAULT_BYTE))
+	/* The fault byte: an output of every success, whatever it held. */
+	if (!ret)
 		CHECK(t, out->fault == VIRQ_IO_FAULT_NONE ||
 		      (out->fault == VIRQ_IO_FAULT_GP &&
 		       in->space == VIRQ_IO_MSR),
@@ -2716,9 +2681,9 @@ static void op_irqfd(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 		case 0:
 			a.flags = 4U << below(r, 30);
 			break;
-		case 1:
+		case 1:	/* (DEASSIGN ignores RESAMPLE, as KVM's does) */
 			a.flags = VIRQ_IRQFD_FLAG_DEASSIGN |
-				  VIRQ_IRQFD_FLAG_RESAMPLE;
+				  VIRQ_IRQFD_FLAG_RESAMPLE | 4U << below(r, 30);
 			break;
 		case 2:
 			a.resamplefd = 1 + below(r, 100);
@@ -3241,10 +3206,19 @@ static void op_wait(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 	w.timeout_ns = pct(r, 40) ? 0 : 1 + below(r, 1000000);
 	w.flags = ack ? VIRQ_WAIT_ACK : 0;
 	if (invalid) {
-		if (pct(r, 50))
-			w.flags |= 2U << below(r, 31);
-		else
+		switch (below(r, 3)) {
+		case 0:
+			w.flags |= 4U << below(r, 30);
+			break;
+		case 1:		/* nothing to acknowledge if INTR is ignored */
+			w.flags = VIRQ_WAIT_ACK | VIRQ_WAIT_IGNORE_INTR;
+			break;
+		default:
 			w.pad = 1 + below(r, 1000);
+			break;
+		}
+	} else if (!ack && !forever && pct(r, 20)) {
+		w.flags = VIRQ_WAIT_IGNORE_INTR;
 	}
 	forever = forever && priv && !invalid;
 	if (forever) {
@@ -3432,15 +3406,12 @@ static const char *lapic_diff(const struct virq_lapic_state *a,
 			      const struct virq_lapic_state *c, bool tmr,
 			      bool deadline)
 {
-	bool x2 = a->apic_base & (1 << 10);
 	uint32_t off;
 
 	for (off = 0; off < VIRQ_APIC_REG_SIZE; off += 4) {
 		if (off == 0x390)
 			continue;	/* the current count runs */
 		if (tmr && (off == 0x90 || (off >= LA_IRR && off < LA_IRR + 0x80)))
-			continue;
-		if (x2 && off == 0xe0 && !(opt_checks & CHK_DFR))
 			continue;
 		if (reg(a, off) != reg(c, off))
 			return BAD("register %#x: %#x, then %#x", off, reg(a, off),
@@ -3549,9 +3520,7 @@ static void op_lapic_state(struct fz *t, struct rng *r, bool priv,
 	res(t, ret);
 	if (mode < 6) {
 		t->depth[D_ROUND_TRIPS]++;
-		if (err == EINVAL && dfr_model_bad(&a) && !(opt_checks & CHK_DFR))
-			note(t, " (known: DFR model %#x)", reg(&a, 0xe0) >> 28);
-		else if (err && err != ENOMEM)
+		if (err && err != ENOMEM)
 			fail(t, "SET_LAPIC refused what GET_LAPIC returned: %s",
 			     strerrorname_np(err));
 	} else if (err) {
@@ -4522,11 +4491,9 @@ static bool run_phase(const char *name, int first, int n, long ops)
 
 static void usage(void)
 {
-	unsigned int i;
-
 	fprintf(stderr,
 		"usage: %s [--seed N] [--ops N] [--threads N] [--stream N]\n"
-		"          [--history N] [--check=NAME,...|all] [--timer-storms]\n"
+		"          [--history N] [--timer-storms]\n"
 		"  --seed N       the run's seed (default: random, printed)\n"
 		"  --ops N        operations per thread (default %ld)\n"
 		"  --threads N    threads of the concurrent phase (default %d;\n"
@@ -4534,12 +4501,8 @@ static void usage(void)
 		"  --stream N     run stream N alone, single-threaded: the way\n"
 		"                 to replay one thread of a failed run\n"
 		"  --history N    operations printed on a failure (default %d)\n"
-		"  --timer-storms let LAPIC timers run at any rate\n"
-		"  --check=NAME   also check what is known to fail today:\n",
+		"  --timer-storms let LAPIC timers run at any rate\n",
 		argv0, opt_ops, opt_threads, opt_history);
-	for (i = 0; i < ARRAY_SIZE(check_names); i++)
-		fprintf(stderr, "      %-11s %s\n", check_names[i].name,
-			check_names[i].what);
 	exit(2);
 }
 
@@ -4553,28 +4516,6 @@ static uint64_t parse_u64(const char *s)
 	if (errno || !*s || *end)
 		usage();
 	return v;
-}
-
-static void parse_checks(const char *s)
-{
-	char *copy = strdup(s), *tok, *save = NULL;
-	unsigned int i;
-
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "all")) {
-			for (i = 0; i < ARRAY_SIZE(check_names); i++)
-				opt_checks |= check_names[i].bit;
-			continue;
-		}
-		for (i = 0; i < ARRAY_SIZE(check_names); i++)
-			if (!strcmp(tok, check_names[i].name))
-				break;
-		if (i == ARRAY_SIZE(check_names))
-			usage();
-		opt_checks |= check_names[i].bit;
-	}
-	free(copy);
 }
 
 int main(int argc, char **argv)
@@ -4596,14 +4537,10 @@ int main(int argc, char **argv)
 		opt_ops = parse_u64(e);
 	if ((e = getenv("VIRQ_FUZZ_THREADS")) && *e)
 		opt_threads = parse_u64(e);
-	if ((e = getenv("VIRQ_FUZZ_CHECKS")) && *e)
-		parse_checks(e);
 	for (i = 1; i < (unsigned int)argc; i++) {
 		const char *a = argv[i];
 
-		if (!strncmp(a, "--check=", 8)) {
-			parse_checks(a + 8);
-		} else if (!strcmp(a, "--timer-storms")) {
+		if (!strcmp(a, "--timer-storms")) {
 			opt_timer_storms = true;
 		} else if (i + 1 < (unsigned int)argc && !strcmp(a, "--seed")) {
 			opt_seed = parse_u64(argv[++i]);
@@ -4636,10 +4573,6 @@ int main(int argc, char **argv)
 	printf("# reproduce: %s --seed %" PRIu64 " --ops %ld --threads %d%s\n",
 	       argv0, opt_seed, opt_ops, opt_threads,
 	       opt_timer_storms ? " --timer-storms" : "");
-	for (i = 0; i < ARRAY_SIZE(check_names); i++)
-		if (opt_checks & check_names[i].bit)
-			printf("# also checking: --check=%s (%s)\n",
-			       check_names[i].name, check_names[i].what);
 
 	setrlimit(RLIMIT_NOFILE, &rl);
 	kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);

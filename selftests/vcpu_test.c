@@ -125,6 +125,40 @@ TEST(run_page_mapping)
 	close(dev);
 }
 
+/*
+ * The run page cannot be reached at another offset or grown by placing a
+ * mapping right after it: the kernel would merge an adjacent mapping of
+ * the next page of the same file into the first without asking the
+ * driver, and mremap() would grow it.
+ */
+TEST(run_page_mapping_cannot_grow)
+{
+	int dev = virq_open(), chip, vcpu;
+	char *base, *p;
+
+	ASSERT_LE(0, dev);
+	chip = virq_chip(dev, 1);
+	ASSERT_LE(0, chip);
+	vcpu = ioctl(chip, VIRQ_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu);
+	base = mmap(NULL, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	ASSERT_NE(MAP_FAILED, base);
+	p = mmap(base, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, vcpu, 0);
+	ASSERT_EQ(base, p);
+	p = mmap(base + 4096, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, vcpu,
+		 4096);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	munmap(base + 4096, 2 * 4096);
+	p = mremap(base, 4096, 2 * 4096, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	munmap(base, 4096);
+	close(vcpu);
+	close(chip);
+	close(dev);
+}
+
 TEST_F(vm, ack_with_nothing_pending)
 {
 	EXPECT_EQ(-1, ioctl(self->vcpu, VIRQ_VCPU_ACK, 0));

@@ -112,8 +112,7 @@ static_checks() {
 # that it costs about a minute of each debug VM's time under TCG, less on
 # base (Documentation/testing.rst has the measurements). VIRQ_FUZZ_OPS
 # overrides them; VIRQ_FUZZ_SEED fixes the seed (by default the fuzzer
-# draws one and prints it); VIRQ_FUZZ_CHECKS=all adds the checks of
-# problems known and being fixed. `make fuzz` runs it alone, longer.
+# draws one and prints it). `make fuzz` runs it alone, longer.
 fuzz_ops() {
 	if [ -n "${VIRQ_FUZZ_OPS:-}" ]; then
 		echo "$VIRQ_FUZZ_OPS"
@@ -121,9 +120,9 @@ fuzz_ops() {
 	fi
 	case "$mode:$1" in
 	fuzz:*) echo 20000 ;;
-	*:base) echo 1500 ;;
-	*:debug) echo 2000 ;;
-	*:kcsan) echo 2000 ;;
+	*:base) echo 5000 ;;
+	*:debug) echo 10000 ;;
+	*:kcsan) echo 10000 ;;
 	*) echo 1000 ;;
 	esac
 }
@@ -170,8 +169,6 @@ run_flavour() {
 	[ -n "${VIRQ_FUZZ_SEED:-}" ] && append+=" virq.fuzz_seed=$VIRQ_FUZZ_SEED"
 	[ -n "${VIRQ_FUZZ_THREADS:-}" ] &&
 		append+=" virq.fuzz_threads=$VIRQ_FUZZ_THREADS"
-	[ -n "${VIRQ_FUZZ_CHECKS:-}" ] &&
-		append+=" virq.fuzz_checks=$VIRQ_FUZZ_CHECKS"
 	log "$f: booting the test VM ($vmmode, limit ${timeout}s)"
 	local start rc=0
 	start=$(date +%s)
