@@ -322,7 +322,9 @@ static int fds[MAX_FILL];	/* touched before joining the cgroup */
 static int fill(int dev, const char *what, long *n)
 {
 	struct virq_chip_config cfg = {
-		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC,
+		/* 32-bit IDs: more than 255 vCPUs, so memory runs out first */
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC |
+			 VIRQ_CHIP_32BIT_IDS,
 		.nr_ioapics = 1, .max_vcpus = VIRQ_MAX_VCPUS,
 	};
 	int fd, chip = -1, err;
