@@ -88,10 +88,8 @@ struct virq_irqfd {
 	struct eventfd_ctx *resample_ctx;
 	struct list_head link;		/* chip->irqfds, under irqfd_lock */
 	struct list_head gone;		/* a detaching caller's own list */
-	bool published;			/* set by irqfd_queue_proc */
 	struct list_head rlink;		/* resampler->irqfds */
 	wait_queue_entry_t wait;
-	poll_table pt;
 	struct work_struct inject;
 	struct work_struct shutdown;
 };
@@ -169,6 +167,17 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 }
 
 /*
+ * The binding's poll table, on the binder's stack: once the irqfd is
+ * published a DEASSIGN may free it, so whether it was published is kept
+ * here, never in the irqfd.
+ */
+struct irqfd_poll {
+	poll_table pt;
+	struct virq_irqfd *irqfd;
+	bool published;
+};
+
+/*
  * Called by vfs_poll() at binding, with no lock held: publish the irqfd
  * and hook it into the eventfd in one critical section under the queue's
  * lock, and inject a signal that is already pending.
@@ -176,7 +185,8 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 static void irqfd_queue_proc(struct file *file, wait_queue_head_t *wqh,
 			     poll_table *pt)
 {
-	struct virq_irqfd *irqfd = container_of(pt, struct virq_irqfd, pt);
+	struct irqfd_poll *p = container_of(pt, struct irqfd_poll, pt);
+	struct virq_irqfd *irqfd = p->irqfd;
 	struct virq_chip *chip = irqfd->chip;
 	unsigned long flags;
 	u64 cnt;
@@ -186,10 +196,10 @@ static void irqfd_queue_proc(struct file *file, wait_queue_head_t *wqh,
 	if (!chip->irqfds_closed && chip->nr_irqfds < VIRQ_MAX_IRQFDS) {
 		list_add_tail(&irqfd->link, &chip->irqfds);
 		chip->nr_irqfds++;
-		irqfd->published = true;
+		p->published = true;
 	}
 	spin_unlock(&chip->irqfd_lock);
-	if (irqfd->published) {
+	if (p->published) {
 		__add_wait_queue(wqh, &irqfd->wait);
 		eventfd_ctx_do_read(irqfd->ctx, &cnt);
 		if (cnt)
@@ -232,8 +242,11 @@ static void resampler_put(struct virq_resampler *r)
 	kfree_rcu(r, rcu);
 }
 
-/* Leave the resampler (not published: nobody else sees the irqfd). */
-static void irqfd_leave_resampler(struct virq_irqfd *irqfd)
+/*
+ * Leave the resampler. The EOI paths walk its list, and signal
+ * resample_ctx, under RCU: the irqfd is freed only after a grace period.
+ */
+static void irqfd_unlink_resampler(struct virq_irqfd *irqfd)
 {
 	struct virq_chip *chip = irqfd->chip;
 
@@ -241,7 +254,12 @@ static void irqfd_leave_resampler(struct virq_irqfd *irqfd)
 	list_del_rcu(&irqfd->rlink);
 	resampler_put(irqfd->resampler);
 	mutex_unlock(&chip->resample_lock);
-	/* The EOI paths walk the list, and signal resample_ctx, under RCU. */
+}
+
+/* Leave the resampler (not published: nobody else sees the irqfd). */
+static void irqfd_leave_resampler(struct virq_irqfd *irqfd)
+{
+	irqfd_unlink_resampler(irqfd);
 	synchronize_rcu();
 }
 
@@ -256,18 +274,30 @@ static void irqfd_free(struct virq_irqfd *irqfd)
 	kfree(irqfd);
 }
 
-/* The teardown of an irqfd its caller took off chip->irqfds. */
-static void irqfd_teardown(struct virq_irqfd *irqfd)
+/*
+ * The teardown of an irqfd its caller took off chip->irqfds, in two
+ * halves: unhook it (returns true if it must wait for a grace period
+ * before the second half), then free it. Whoever tears down many irqfds
+ * waits for one grace period for all of them.
+ */
+static bool irqfd_unhook(struct virq_irqfd *irqfd)
 {
-	struct virq_chip *chip = irqfd->chip;
-	unsigned long flags;
 	u64 cnt;
 
 	/* After this no wake-up can run for us (it holds the same lock). */
 	eventfd_ctx_remove_wait_queue(irqfd->ctx, &irqfd->wait, &cnt);
 	flush_work(&irqfd->inject);
-	if (irqfd->resampler)
-		irqfd_leave_resampler(irqfd);
+	if (!irqfd->resampler)
+		return false;
+	irqfd_unlink_resampler(irqfd);
+	return true;
+}
+
+static void irqfd_finish(struct virq_irqfd *irqfd)
+{
+	struct virq_chip *chip = irqfd->chip;
+	unsigned long flags;
+
 	irqfd_free(irqfd);
 	spin_lock_irqsave(&chip->irqfd_lock, flags);
 	chip->nr_irqfds--;
@@ -277,13 +307,19 @@ static void irqfd_teardown(struct virq_irqfd *irqfd)
 
 static void irqfd_shutdown(struct work_struct *work)
 {
-	irqfd_teardown(container_of(work, struct virq_irqfd, shutdown));
+	struct virq_irqfd *irqfd = container_of(work, struct virq_irqfd,
+						shutdown);
+
+	if (irqfd_unhook(irqfd))
+		synchronize_rcu();
+	irqfd_finish(irqfd);
 }
 
 static int irqfd_assign(struct virq_chip *chip, const struct virq_irqfd_args *a)
 {
 	struct eventfd_ctx *rctx = NULL;
 	struct virq_irqfd *irqfd;
+	struct irqfd_poll poll;
 	struct file *file;
 	bool retried = false;
 	int ret;
@@ -299,7 +335,9 @@ static int irqfd_assign(struct virq_chip *chip, const struct virq_irqfd_args *a)
 	INIT_WORK(&irqfd->inject, irqfd_inject_work);
 	INIT_WORK(&irqfd->shutdown, irqfd_shutdown);
 	init_waitqueue_func_entry(&irqfd->wait, irqfd_wakeup);
-	init_poll_funcptr(&irqfd->pt, irqfd_queue_proc);
+	poll.irqfd = irqfd;
+	poll.published = false;
+	init_poll_funcptr(&poll.pt, irqfd_queue_proc);
 
 	ret = -EBADF;
 	file = fget(a->fd);
@@ -349,14 +387,14 @@ static int irqfd_assign(struct virq_chip *chip, const struct virq_irqfd_args *a)
 	 * still count: if they fill the limit, let them finish, once.
 	 */
 	for (;;) {
-		vfs_poll(file, &irqfd->pt);
-		if (irqfd->published || retried ||
+		vfs_poll(file, &poll.pt);
+		if (poll.published || retried ||
 		    READ_ONCE(chip->irqfds_closed))
 			break;
 		flush_workqueue(virq_irqfd_wq);
 		retried = true;
 	}
-	if (!irqfd->published) {
+	if (!poll.published) {
 		ret = chip->irqfds_closed ? -EBADF : -ENOSPC;
 		if (irqfd->resampler)
 			irqfd_leave_resampler(irqfd);
@@ -393,6 +431,7 @@ static int irqfd_detach(struct virq_chip *chip, struct eventfd_ctx *ctx,
 {
 	struct virq_irqfd *irqfd, *tmp;
 	unsigned long flags;
+	bool grace = false;
 	LIST_HEAD(gone);
 	int n = 0;
 
@@ -411,8 +450,12 @@ static int irqfd_detach(struct virq_chip *chip, struct eventfd_ctx *ctx,
 	}
 	spin_unlock_irqrestore(&chip->irqfd_lock, flags);
 	/* Off the list, they are ours: the HUP path no longer sees them. */
+	list_for_each_entry(irqfd, &gone, gone)
+		grace |= irqfd_unhook(irqfd);
+	if (grace)
+		synchronize_rcu();
 	list_for_each_entry_safe(irqfd, tmp, &gone, gone)
-		irqfd_teardown(irqfd);
+		irqfd_finish(irqfd);
 	return n;
 }
 
@@ -512,6 +555,42 @@ void virq_resample_ack(struct virq_chip *chip, u32 irqchip, u32 pin)
 		trace_virq_irqfd_resample(chip->id, r->gsi, irqchip, pin, n);
 	}
 	rcu_read_unlock();
+}
+
+/**
+ * virq_resample_rerouted() - a routing update replaced @old by @new
+ * @chip: the chip
+ * @old: the table replaced, which nobody raises lines through any more
+ * @new: the table published
+ *
+ * A resampler whose GSI routes elsewhere now lowers its line through
+ * @old, so the pin it may have asserted is not left asserted, and
+ * signals its resamplefds: a device that still wants service signals its
+ * irqfd again, which asserts the line through @new. Process context.
+ */
+void virq_resample_rerouted(struct virq_chip *chip,
+			    const struct virq_routing *old,
+			    const struct virq_routing *new)
+{
+	struct virq_resampler *r;
+	struct virq_irqfd *irqfd;
+	u32 n;
+
+	if (!atomic_read(&chip->nr_resamplers))
+		return;
+	mutex_lock(&chip->resample_lock);
+	list_for_each_entry(r, &chip->resamplers, link) {
+		if (virq_routing_same(old, new, r->gsi))
+			continue;
+		virq_irq_lower_in(chip, old, r->gsi);
+		n = 0;
+		list_for_each_entry(irqfd, &r->irqfds, rlink) {
+			irqfd_signal(irqfd->resample_ctx);
+			n++;
+		}
+		trace_virq_irqfd_resample(chip->id, r->gsi, 0xff, 0, n);
+	}
+	mutex_unlock(&chip->resample_lock);
 }
 
 /* The debugfs view of a chip's irqfds. */

@@ -253,7 +253,6 @@ int virq_set_gsi_routing(struct virq_chip *chip,
 			 const struct virq_irq_routing_entry *ue, u32 nr)
 {
 	struct virq_routing *rt, *old;
-
 	int ret;
 
 	rt = virq_routing_build(&chip->cfg, ue, nr);
@@ -269,8 +268,31 @@ int virq_set_gsi_routing(struct virq_chip *chip,
 	old = rcu_replace_pointer(chip->routing, rt,
 				  lockdep_is_held(&chip->lock));
 	mutex_unlock(&chip->lock);
-	kvfree_rcu(old, rcu);
+	/*
+	 * Once this returns nobody raises a GSI through the old table (an
+	 * irqfd no longer sends the old MSI), and resample irqfds whose
+	 * GSI moved leave no pin asserted behind them.
+	 */
+	synchronize_rcu_expedited();
+	virq_resample_rerouted(chip, old, rt);
+	virq_routing_free(old);
 	return 0;
+}
+
+/**
+ * virq_routing_same() - does @gsi have the same routes in @a and @b?
+ * @a: a routing table
+ * @b: another
+ * @gsi: any GSI
+ */
+bool virq_routing_same(const struct virq_routing *a,
+		       const struct virq_routing *b, u32 gsi)
+{
+	const struct virq_route *ea, *eb;
+	u32 na = virq_routing_find(a, gsi, &ea);
+	u32 nb = virq_routing_find(b, gsi, &eb);
+
+	return na == nb && (!na || !memcmp(ea, eb, na * sizeof(*ea)));
 }
 
 /* Drive one route; KVM's per-route status: >0 CPUs, 0 coalesced, <0 none. */
@@ -307,11 +329,11 @@ static int virq_route_set(struct virq_chip *chip, const struct virq_route *r,
  * two can neither leave a pin asserted through the old table nor lower
  * one through the new. Returns the status of the first level.
  */
-static int virq_irq_levels(struct virq_chip *chip, u32 gsi,
-			   const u32 *levels, unsigned int nr,
-			   bool line_status)
+static int virq_irq_levels_in(struct virq_chip *chip,
+			      const struct virq_routing *rt, u32 gsi,
+			      const u32 *levels, unsigned int nr,
+			      bool line_status)
 {
-	const struct virq_routing *rt;
 	const struct virq_route *e;
 	struct virq_kicks k;
 	int r, ret[2] = { -1, -1 };
@@ -320,7 +342,8 @@ static int virq_irq_levels(struct virq_chip *chip, u32 gsi,
 
 	virq_kicks_init(&k);
 	rcu_read_lock();
-	rt = rcu_dereference(chip->routing);
+	if (!rt)
+		rt = rcu_dereference(chip->routing);
 	n = virq_routing_find(rt, gsi, &e);
 	for (l = 0; l < nr; l++) {
 		for (i = 0; i < n; i++) {
@@ -354,9 +377,23 @@ static int virq_irq_levels(struct virq_chip *chip, u32 gsi,
 int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level,
 		  bool line_status)
 {
-	return virq_irq_levels(chip, gsi, &level, 1, line_status);
+	return virq_irq_levels_in(chip, NULL, gsi, &level, 1, line_status);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_irq_line);
+
+/**
+ * virq_irq_lower_in() - lower a GSI through a table no longer published
+ * @chip: the chip
+ * @rt: the table, which nobody raises lines through any more
+ * @gsi: the GSI
+ */
+void virq_irq_lower_in(struct virq_chip *chip, const struct virq_routing *rt,
+		       u32 gsi)
+{
+	static const u32 low;
+
+	virq_irq_levels_in(chip, rt, gsi, &low, 1, false);
+}
 
 /**
  * virq_irq_pulse() - an edge on a GSI: raise it, then lower it
@@ -371,6 +408,6 @@ int virq_irq_pulse(struct virq_chip *chip, u32 gsi)
 {
 	static const u32 pulse[2] = { 1, 0 };
 
-	return virq_irq_levels(chip, gsi, pulse, 2, false);
+	return virq_irq_levels_in(chip, NULL, gsi, pulse, 2, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_irq_pulse);

@@ -291,6 +291,13 @@ void virq_rtc_forget_all(struct virq_chip *chip)
 	u32 i, n = virq_chip_nr_vcpus(chip);
 	unsigned long flags;
 
+	/*
+	 * Nobody owes a tick: no walk (a guest rewriting the RTC's entry in
+	 * a loop would otherwise take every vCPU's lock each time). Ticks
+	 * are owed under the IOAPIC's lock, which the caller holds.
+	 */
+	if (!atomic_read(&chip->rtc_pending))
+		return;
 	for (i = 0; i < n; i++) {
 		struct virq_vcpu *vcpu = chip->vcpus[i];
 

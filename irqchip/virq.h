@@ -134,6 +134,10 @@ struct virq_routing *virq_routing_default(const struct virq_chip_config *cfg);
 void virq_routing_free(struct virq_routing *rt);
 u32 virq_routing_find(const struct virq_routing *rt, u32 gsi,
 		      const struct virq_route **first);
+bool virq_routing_same(const struct virq_routing *a,
+		       const struct virq_routing *b, u32 gsi);
+void virq_irq_lower_in(struct virq_chip *chip, const struct virq_routing *rt,
+		       u32 gsi);
 int virq_set_gsi_routing(struct virq_chip *chip,
 			 const struct virq_irq_routing_entry *ue, u32 nr);
 int virq_irq_pulse(struct virq_chip *chip, u32 gsi);
@@ -345,6 +349,9 @@ void virq_debugfs_exit(void);
 int virq_irqfd_ioctl(struct virq_chip *chip, void __user *argp);
 void virq_irqfd_release_all(struct virq_chip *chip);
 void virq_resample_ack(struct virq_chip *chip, u32 irqchip, u32 pin);
+void virq_resample_rerouted(struct virq_chip *chip,
+			    const struct virq_routing *old,
+			    const struct virq_routing *new);
 void virq_irqfd_show(struct seq_file *m, struct virq_chip *chip);
 int virq_irqfd_init(void);
 void virq_irqfd_exit(void);

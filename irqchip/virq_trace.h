@@ -356,6 +356,7 @@ TRACE_EVENT(virq_irqfd_resample,
 			   __entry->irqchip = irqchip;
 			   __entry->pin = pin;
 			   __entry->notified = notified;),
+	    /* irqchip 255: a routing update moved the GSI (no EOI) */
 	    TP_printk("chip %u gsi %u: EOI of irqchip %u pin %u lowered it, %u resamplefds signalled",
 		      __entry->chip, __entry->gsi, __entry->irqchip,
 		      __entry->pin, __entry->notified)

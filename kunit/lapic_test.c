@@ -1246,6 +1246,7 @@ static void lapic_timer_tsc_deadline(struct kunit *test)
 	struct virq_vcpu *v;
 	struct rig r;
 	u64 now;
+	int i;
 
 	rig_init(test, &r);
 	v = r.cpu[0];
@@ -1254,10 +1255,13 @@ static void lapic_timer_tsc_deadline(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0ULL, g_rdmsr(v, 0x6e0));	/* not in the mode */
 	wr(v, 0x320, 0x400e2);
 	now = ktime_get_ns() * 2;			/* guest TSC */
-	g_wrmsr(v, 0x6e0, now + 2 * 20000000);		/* in 20 ms */
-	KUNIT_EXPECT_EQ(test, now + 40000000, g_rdmsr(v, 0x6e0));
+	/* Far enough that a preempted test VM cannot see it fire. */
+	g_wrmsr(v, 0x6e0, now + 2 * 10000000000ULL);	/* in 10 s */
+	KUNIT_EXPECT_EQ(test, now + 20000000000ULL, g_rdmsr(v, 0x6e0));
 	KUNIT_EXPECT_FALSE(test, irr_has(v, 0xe2));
-	msleep(40);
+	g_wrmsr(v, 0x6e0, now + 2 * 20000000);		/* in 20 ms */
+	for (i = 0; i < 100 && !irr_has(v, 0xe2); i++)
+		msleep(20);
 	KUNIT_EXPECT_TRUE(test, irr_has(v, 0xe2));
 	KUNIT_EXPECT_EQ(test, 0ULL, g_rdmsr(v, 0x6e0));	/* fired: 0 */
 	c.reserved[0] = 1;

@@ -421,6 +421,52 @@ TEST_F(fd, resample_through_the_pic)
 	close(rfd);
 }
 
+/*
+ * A routing update moves an asserted resample irqfd's GSI to another pin:
+ * the old pin is lowered (no EOI storm on it, nothing stuck after
+ * unbinding), the resamplefd tells the device to look again, and its next
+ * signal asserts the new pin. Before the fix the old pin stayed asserted
+ * and re-delivered at every EOI.
+ */
+TEST_F(fd, resample_rerouted_while_asserted)
+{
+	struct {
+		struct virq_irq_routing r;
+		struct virq_irq_routing_entry e;
+	} rt = { .r = { .nr = 1 } };
+	int efd = eventfd(0, EFD_CLOEXEC), rfd = eventfd(0, EFD_CLOEXEC);
+
+	set_rte(self->chip, 10, 0x4a | LEVEL);
+	set_rte(self->chip, 11, 0x4b | LEVEL);
+	ASSERT_EQ(0, irqfd(self->chip, efd, 10, VIRQ_IRQFD_FLAG_RESAMPLE, rfd));
+	kick_efd(efd);
+	EXPECT_EQ(0x4a, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(1u << 10, line_levels(self->chip) & (3u << 10));
+	rt.e.gsi = 10;
+	rt.e.type = VIRQ_IRQ_ROUTING_IRQCHIP;
+	rt.e.u.irqchip.irqchip = VIRQ_IRQCHIP_IOAPIC(0);
+	rt.e.u.irqchip.pin = 11;
+	ASSERT_EQ(0, ioctl(self->chip, VIRQ_SET_GSI_ROUTING, &rt));
+	EXPECT_EQ(0, line_levels(self->chip) & (3u << 10));
+	EXPECT_EQ(1, efd_count(rfd, 1000));
+	/* The old pin's EOI: nothing re-delivered. */
+	EXPECT_EQ(0, ioctl(self->v[0], VIRQ_VCPU_EOI, 0x4a));
+	EXPECT_EQ(-1, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(0, efd_count(rfd, 0));
+	/* The device still has work: the new pin. */
+	kick_efd(efd);
+	EXPECT_EQ(1u << 11, line_levels(self->chip) & (3u << 10));
+	EXPECT_EQ(0x4b, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
+	EXPECT_EQ(0, ioctl(self->v[0], VIRQ_VCPU_EOI, 0x4b));
+	EXPECT_EQ(1, efd_count(rfd, 1000));
+	EXPECT_EQ(0, line_levels(self->chip) & (3u << 10));
+	/* An update that leaves GSI 10's routes alone signals nothing. */
+	ASSERT_EQ(0, ioctl(self->chip, VIRQ_SET_GSI_ROUTING, &rt));
+	EXPECT_EQ(0, efd_count(rfd, 0));
+	close(efd);
+	close(rfd);
+}
+
 TEST_F(fd, unrouted_gsi_works_once_routed)
 {
 	struct {
@@ -537,6 +583,68 @@ TEST_F(fd, deassign_racing_signals)
 		}
 	}
 	close(h.efd);
+}
+
+/*
+ * Binding and DEASSIGN of one eventfd from two threads: a DEASSIGN may
+ * free the irqfd the moment the binding publishes it, so the binder must
+ * not touch it after that (KASAN on the debug kernel reports it if it
+ * does). Every result is one the rules allow, and at the end exactly one
+ * binding or none remains.
+ */
+struct bind_race {
+	int chip, efd, rfd, stop, bad;
+	long deassigned;
+};
+
+static void *deassign_loop(void *p)
+{
+	struct bind_race *b = p;
+	int r;
+
+	while (!__atomic_load_n(&b->stop, __ATOMIC_RELAXED)) {
+		r = irqfd(b->chip, b->efd, 10, VIRQ_IRQFD_FLAG_DEASSIGN, 0);
+		if (r && r != ENOENT)
+			__atomic_store_n(&b->bad, r, __ATOMIC_RELAXED);
+		b->deassigned += !r;
+	}
+	return NULL;
+}
+
+TEST_F(fd, bind_racing_deassign)
+{
+	struct bind_race b = { .chip = self->chip, .efd = eventfd(0, 0),
+			       .rfd = eventfd(0, 0) };
+	long bound = 0;
+	pthread_t t;
+	int i, r;
+
+	ASSERT_LE(0, b.efd);
+	ASSERT_LE(0, b.rfd);
+	ASSERT_EQ(0, pthread_create(&t, NULL, deassign_loop, &b));
+	for (i = 0; i < 5000; i++) {
+		/* Resample on every other binding: the resampler's path too. */
+		r = irqfd(self->chip, b.efd, 10,
+			  i & 1 ? VIRQ_IRQFD_FLAG_RESAMPLE : 0,
+			  i & 1 ? b.rfd : 0);
+		EXPECT_TRUE(r == 0 || r == EBUSY) {
+			TH_LOG("bind %d: %s", i, strerror(r));
+			break;
+		}
+		bound += !r;
+	}
+	__atomic_store_n(&b.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, b.bad) {
+		TH_LOG("DEASSIGN: %s", strerror(b.bad));
+	}
+	r = irqfd(self->chip, b.efd, 10, VIRQ_IRQFD_FLAG_DEASSIGN, 0);
+	EXPECT_EQ(bound, b.deassigned + !r);
+	TH_LOG("%ld bindings, %ld undone by the racing thread", bound,
+	       b.deassigned);
+	EXPECT_EQ(0, irqfds_settle(self->chip, 0));
+	close(b.efd);
+	close(b.rfd);
 }
 
 /* Closing the eventfd detaches the irqfd: the same number binds again. */

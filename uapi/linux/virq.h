@@ -282,7 +282,7 @@ struct virq_irqfd_args {
  * size the header gives (newer versions only append fields). If the buffer
  * is too small, -ENOSPC and size holds the bytes needed.
  */
-#define VIRQ_STATS_VERSION	1
+#define VIRQ_STATS_VERSION	2
 
 struct virq_stats_args {
 	__u64 buf;		/* user pointer */
