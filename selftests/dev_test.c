@@ -197,32 +197,13 @@ TEST(chips_are_isolated)
 
 static long cg_read(const char *file)
 {
-	char path[128], buf[64];
-	ssize_t n;
-	int fd;
+	char path[128];
 
 	snprintf(path, sizeof(path), CG "/virq-dev-test/%s", file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return atol(buf);
+	return virq_read_number(path, "");
 }
 
-static int cg_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), r;
-
-	if (fd < 0)
-		return -1;
-	r = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
-	close(fd);
-	return r;
-}
+#define cg_write virq_write_file
 
 static int cg_enter(void)
 {

@@ -186,51 +186,20 @@ TEST(passed_vcpu_fd_signals_only_who_registered)
 #define CG "/sys/fs/cgroup"
 #define CGT CG "/virq-limits"
 
-static int cg_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), r;
-
-	if (fd < 0)
-		return -1;
-	r = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
-	close(fd);
-	return r;
-}
+#define cg_write virq_write_file
 
 static long cg_read(const char *file)
 {
-	char path[128], buf[256];
-	ssize_t n;
-	int fd;
+	char path[128];
 
 	snprintf(path, sizeof(path), CGT "/%s", file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return atol(buf);
+	return virq_read_number(path, "");
 }
 
 /* memory.events' oom_kill count */
 static long cg_oom_kills(void)
 {
-	char buf[512], *p;
-	ssize_t n;
-	int fd = open(CGT "/memory.events", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strstr(buf, "oom_kill ");
-	return p ? atol(p + 9) : -1;
+	return virq_read_number(CGT "/memory.events", "oom_kill ");
 }
 
 static int cg_join(pid_t pid)

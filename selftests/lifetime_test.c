@@ -54,18 +54,7 @@ static int reload(void)
 
 static long refcnt(void)
 {
-	char buf[32];
-	ssize_t n;
-	int fd = open("/sys/module/virq/refcnt", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return atol(buf);
+	return virq_read_number("/sys/module/virq/refcnt", "");
 }
 
 /* The module's references settle to @want (releases may be deferred). */

@@ -18,6 +18,39 @@
 
 #include "kselftest_harness.h"
 
+/* Write a string to a sysfs/cgroupfs file: 0, or -1. */
+static inline int virq_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), r;
+
+	if (fd < 0)
+		return -1;
+	r = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+/*
+ * The number after @key in a small text file (@key "" for the file's
+ * first number), or -1.
+ */
+static inline long virq_read_number(const char *path, const char *key)
+{
+	char buf[512], *p;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, key);
+	return p ? atol(p + strlen(key)) : -1;
+}
+
 static inline int virq_open(void)
 {
 	return open("/dev/virq", O_RDWR | O_CLOEXEC);
