@@ -1830,8 +1830,11 @@ static void op_dev(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 		case VIRQ_CAP_PIC:
 		case VIRQ_CAP_LAPIC:
 		case VIRQ_CAP_MSI_32BIT_IDS ... VIRQ_CAP_VCPU_RUN_PAGE:
-		case VIRQ_CAP_IRQFD_RESAMPLE ... VIRQ_CAP_STATS:
+		case VIRQ_CAP_IRQFD_RESAMPLE:
 			want = 1;
+			break;
+		case VIRQ_CAP_STATS:
+			want = VIRQ_STATS_VERSION;
 			break;
 		default:
 			want = 0;
