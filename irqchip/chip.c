@@ -462,7 +462,7 @@ int virq_memcg_headroom(void)
 
 	/* Four pages, not one order-2 block: no compaction, no false ENOMEM. */
 	for (n = 0; n < ARRAY_SIZE(p); n++) {
-		p[n] = alloc_page(VIRQ_GFP | __GFP_NOWARN);
+		p[n] = alloc_page(VIRQ_GFP);
 		if (!p[n])
 			break;
 	}

@@ -49,9 +49,11 @@
 /*
  * Memory a user makes virq allocate: charged to the memory cgroup, and
  * failing with -ENOMEM at the cgroup's limit instead of invoking its OOM
- * killer.
+ * killer. The caller hears of a failure from the errno: no warning in the
+ * kernel log (vmalloc's would be one per failed kvmalloc, which a user at
+ * the cgroup's limit can repeat at will).
  */
-#define VIRQ_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
+#define VIRQ_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 struct virq_chip;
 struct virq_vcpu;

@@ -564,6 +564,13 @@ static void exit_msr(struct vcpu *v, bool write)
 	if (write && (idx == 0x830 || idx == 0x83f))	/* ICR, SELF IPI */
 		__atomic_add_fetch(&v->vm->src[SRC_IPI].raised, 1,
 				   __ATOMIC_RELAXED);
+	/*
+	 * KVM may move the guest TSC against CLOCK_MONOTONIC (it does when
+	 * the host marks its TSC unstable, as TCG's often is): the mapping
+	 * virq converts a deadline with is taken again before each one.
+	 */
+	if (write && idx == MSR_IA32_TSC_DEADLINE && has_lapic(v))
+		set_clock(v->vm, v);
 	if (lapic_msr && has_lapic(v)) {
 		if (ioctl(v->virq_fd, VIRQ_IO, &io) == 0) {
 			if (io.fault == VIRQ_IO_FAULT_GP) {
