@@ -249,7 +249,16 @@ def main():
         else:
             c.ok("kmemleak")
 
-    splats = [l for l in console if SPLAT_RE.search(l)]
+    # Before /init runs no code of ours has run: a report there is the
+    # test kernel's own (KASAN under TCG has flagged an early interrupt's
+    # irq_desc lock, at random). It is shown, not counted; a console
+    # without the marker is scanned whole.
+    start = next((i for i, l in enumerate(console)
+                  if "virq-test: /init starts" in l), 0)
+    for l in [l for l in console[:start] if SPLAT_RE.search(l)][:5]:
+        print(f"NOTE [{a.flavour}] boot log, before any test: {l.strip()}",
+              file=sys.stderr)
+    splats = [l for l in console[start:] if SPLAT_RE.search(l)]
     if splats:
         for l in splats[:20]:
             c.fail("kernel log", l.strip())
