@@ -40,8 +40,9 @@
  *
  * Locks: chip->irqfd_lock (spinlock, irqsave) protects chip->irqfds and
  * nr_irqfds; it nests inside an eventfd's wait-queue lock. resample_lock
- * (mutex) protects the resampler lists' writers; the EOI paths read them
- * under RCU. virq_irqfd_lock (mutex) serialises binding against the set
+ * (mutex) protects the resampler lists' writers, and a routing update
+ * holds it throughout (it nests outside chip->lock); the EOI paths read
+ * the lists under RCU. virq_irqfd_lock (mutex) serialises binding against the set
  * of bound eventfds.
  * May call: routing.c (virq_irq_line), eventfd.
  */
@@ -563,10 +564,11 @@ void virq_resample_ack(struct virq_chip *chip, u32 irqchip, u32 pin)
  * @old: the table replaced, which nobody raises lines through any more
  * @new: the table published
  *
- * A resampler whose GSI routes elsewhere now lowers its line through
- * @old, so the pin it may have asserted is not left asserted, and
- * signals its resamplefds: a device that still wants service signals its
- * irqfd again, which asserts the line through @new. Process context.
+ * A resampler whose GSI lost routes lowers them (the pins it may have
+ * asserted through @old are not left asserted; the routes it keeps are
+ * untouched) and signals its resamplefds: a device that still wants
+ * service signals its irqfd again, which asserts the line through @new.
+ * Process context, with resample_lock held by the routing update.
  */
 void virq_resample_rerouted(struct virq_chip *chip,
 			    const struct virq_routing *old,
@@ -576,13 +578,10 @@ void virq_resample_rerouted(struct virq_chip *chip,
 	struct virq_irqfd *irqfd;
 	u32 n;
 
-	if (!atomic_read(&chip->nr_resamplers))
-		return;
-	mutex_lock(&chip->resample_lock);
+	lockdep_assert_held(&chip->resample_lock);
 	list_for_each_entry(r, &chip->resamplers, link) {
-		if (virq_routing_same(old, new, r->gsi))
+		if (!virq_irq_lower_lost(chip, old, new, r->gsi))
 			continue;
-		virq_irq_lower_in(chip, old, r->gsi);
 		n = 0;
 		list_for_each_entry(irqfd, &r->irqfds, rlink) {
 			irqfd_signal(irqfd->resample_ctx);
@@ -590,7 +589,6 @@ void virq_resample_rerouted(struct virq_chip *chip,
 		}
 		trace_virq_irqfd_resample(chip->id, r->gsi, 0xff, 0, n);
 	}
-	mutex_unlock(&chip->resample_lock);
 }
 
 /* The debugfs view of a chip's irqfds. */

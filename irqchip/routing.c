@@ -264,6 +264,13 @@ int virq_set_gsi_routing(struct virq_chip *chip,
 		virq_routing_free(rt);
 		return ret;
 	}
+	/*
+	 * Updates are serialised whole, and resamplers cannot come or go
+	 * meanwhile (resample_lock nests outside chip->lock): each update
+	 * sees its own old and new tables, alive, and every resampler that
+	 * may have asserted a line through the old one.
+	 */
+	mutex_lock(&chip->resample_lock);
 	mutex_lock(&chip->lock);
 	old = rcu_replace_pointer(chip->routing, rt,
 				  lockdep_is_held(&chip->lock));
@@ -275,24 +282,9 @@ int virq_set_gsi_routing(struct virq_chip *chip,
 	 */
 	synchronize_rcu_expedited();
 	virq_resample_rerouted(chip, old, rt);
+	mutex_unlock(&chip->resample_lock);
 	virq_routing_free(old);
 	return 0;
-}
-
-/**
- * virq_routing_same() - does @gsi have the same routes in @a and @b?
- * @a: a routing table
- * @b: another
- * @gsi: any GSI
- */
-bool virq_routing_same(const struct virq_routing *a,
-		       const struct virq_routing *b, u32 gsi)
-{
-	const struct virq_route *ea, *eb;
-	u32 na = virq_routing_find(a, gsi, &ea);
-	u32 nb = virq_routing_find(b, gsi, &eb);
-
-	return na == nb && (!na || !memcmp(ea, eb, na * sizeof(*ea)));
 }
 
 /* Drive one route; KVM's per-route status: >0 CPUs, 0 coalesced, <0 none. */
@@ -321,6 +313,47 @@ static int virq_route_set(struct virq_chip *chip, const struct virq_route *r,
 	default:
 		return -1;
 	}
+}
+
+static bool route_in(const struct virq_route *r, const struct virq_route *e,
+		     u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(r, &e[i], sizeof(*r)))
+			return true;
+	return false;
+}
+
+/**
+ * virq_irq_lower_lost() - lower the routes a GSI lost in an update
+ * @chip: the chip
+ * @old: the table replaced, which nobody raises lines through any more
+ * @new: the table published
+ * @gsi: the GSI
+ *
+ * Return: the number of routes lowered (0: the GSI lost none).
+ */
+u32 virq_irq_lower_lost(struct virq_chip *chip, const struct virq_routing *old,
+			const struct virq_routing *new, u32 gsi)
+{
+	const struct virq_route *eo, *en;
+	u32 no = virq_routing_find(old, gsi, &eo);
+	u32 nn = virq_routing_find(new, gsi, &en);
+	struct virq_kicks k;
+	u32 i, lost = 0;
+
+	virq_kicks_init(&k);
+	for (i = 0; i < no; i++) {
+		if (nn && route_in(&eo[i], en, nn))
+			continue;
+		trace_virq_route(chip->id, gsi, &eo[i]);
+		virq_route_set(chip, &eo[i], 0, false, &k);
+		lost++;
+	}
+	virq_kicks_flush(chip, &k);
+	return lost;
 }
 
 /*
@@ -381,19 +414,6 @@ int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level,
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_irq_line);
 
-/**
- * virq_irq_lower_in() - lower a GSI through a table no longer published
- * @chip: the chip
- * @rt: the table, which nobody raises lines through any more
- * @gsi: the GSI
- */
-void virq_irq_lower_in(struct virq_chip *chip, const struct virq_routing *rt,
-		       u32 gsi)
-{
-	static const u32 low;
-
-	virq_irq_levels_in(chip, rt, gsi, &low, 1, false);
-}
 
 /**
  * virq_irq_pulse() - an edge on a GSI: raise it, then lower it

@@ -136,10 +136,8 @@ struct virq_routing *virq_routing_default(const struct virq_chip_config *cfg);
 void virq_routing_free(struct virq_routing *rt);
 u32 virq_routing_find(const struct virq_routing *rt, u32 gsi,
 		      const struct virq_route **first);
-bool virq_routing_same(const struct virq_routing *a,
-		       const struct virq_routing *b, u32 gsi);
-void virq_irq_lower_in(struct virq_chip *chip, const struct virq_routing *rt,
-		       u32 gsi);
+u32 virq_irq_lower_lost(struct virq_chip *chip, const struct virq_routing *old,
+			const struct virq_routing *new, u32 gsi);
 int virq_set_gsi_routing(struct virq_chip *chip,
 			 const struct virq_irq_routing_entry *ue, u32 nr);
 int virq_irq_pulse(struct virq_chip *chip, u32 gsi);
