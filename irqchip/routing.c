@@ -362,11 +362,11 @@ u32 virq_irq_lower_lost(struct virq_chip *chip, const struct virq_routing *old,
  * two can neither leave a pin asserted through the old table nor lower
  * one through the new. Returns the status of the first level.
  */
-static int virq_irq_levels_in(struct virq_chip *chip,
-			      const struct virq_routing *rt, u32 gsi,
-			      const u32 *levels, unsigned int nr,
-			      bool line_status)
+static int virq_irq_levels(struct virq_chip *chip, u32 gsi,
+			   const u32 *levels, unsigned int nr,
+			   bool line_status)
 {
+	const struct virq_routing *rt;
 	const struct virq_route *e;
 	struct virq_kicks k;
 	int r, ret[2] = { -1, -1 };
@@ -375,8 +375,7 @@ static int virq_irq_levels_in(struct virq_chip *chip,
 
 	virq_kicks_init(&k);
 	rcu_read_lock();
-	if (!rt)
-		rt = rcu_dereference(chip->routing);
+	rt = rcu_dereference(chip->routing);
 	n = virq_routing_find(rt, gsi, &e);
 	for (l = 0; l < nr; l++) {
 		for (i = 0; i < n; i++) {
@@ -410,10 +409,9 @@ static int virq_irq_levels_in(struct virq_chip *chip,
 int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level,
 		  bool line_status)
 {
-	return virq_irq_levels_in(chip, NULL, gsi, &level, 1, line_status);
+	return virq_irq_levels(chip, gsi, &level, 1, line_status);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_irq_line);
-
 
 /**
  * virq_irq_pulse() - an edge on a GSI: raise it, then lower it
@@ -428,6 +426,6 @@ int virq_irq_pulse(struct virq_chip *chip, u32 gsi)
 {
 	static const u32 pulse[2] = { 1, 0 };
 
-	return virq_irq_levels_in(chip, NULL, gsi, pulse, 2, false);
+	return virq_irq_levels(chip, gsi, pulse, 2, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_irq_pulse);
