@@ -241,10 +241,30 @@ static void set_clock(struct vm *vm, struct vcpu *v)
 		struct kvm_msr_entry e;
 	} msrs = { .m.nmsrs = 1, .e.index = MSR_IA32_TSC };
 	struct virq_vcpu_clock c = { .bus_hz = APIC_BUS_HZ };
-	uint64_t t;
+	static bool checked;
+	uint64_t t, first;
 
 	if (ioctl(v->kvm_fd, KVM_GET_MSRS, &msrs) != 1)
 		die_errno("KVM_GET_MSRS(IA32_TSC)");
+	/*
+	 * Once: KVM's view of the guest TSC must move. Linux 6.12 leaves a
+	 * vCPU's TSC multiplier at 0 when the host's TSC rate changed by
+	 * more than kvm.tsc_tolerance_ppm after KVM loaded ("user requested
+	 * TSC rate below hardware speed"): IA32_TSC then reads a constant
+	 * while the guest's RDTSC runs, and every deadline would be placed
+	 * wrongly. Say so instead of letting the guest hang.
+	 */
+	if (!__atomic_exchange_n(&checked, true, __ATOMIC_RELAXED)) {
+		first = msrs.e.data;
+		usleep(2000);
+		if (ioctl(v->kvm_fd, KVM_GET_MSRS, &msrs) != 1)
+			die_errno("KVM_GET_MSRS(IA32_TSC)");
+		if (msrs.e.data == first)
+			die("KVM's IA32_TSC does not advance (its TSC multiplier "
+			    "is 0; see dmesg for \"TSC rate below hardware "
+			    "speed\"): boot the host with a larger "
+			    "kvm.tsc_tolerance_ppm");
+	}
 	t = now_ns();
 	c.tsc_hz = (uint64_t)vm->tsc_khz * 1000;
 	c.tsc_offset = (int64_t)(msrs.e.data -
