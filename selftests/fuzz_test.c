@@ -1761,6 +1761,19 @@ static void *bad_pointer(struct rng *r, struct fz *t)
 	}
 }
 
+/* An ioctl whose argument points nowhere: EFAULT, never success. */
+static void bad_pointer_ioctl(struct fz *t, struct rng *r, int fd,
+			      unsigned long cmd, const char *name, bool priv)
+{
+	long ret = ioctl(fd, cmd, bad_pointer(r, t));
+
+	note(t, "%s bad pointer", name);
+	res(t, ret);
+	CHECK(t, ret < 0, "%s with a bad pointer succeeded", name);
+	if (ret < 0)
+		expect_errno(t, priv, name, EL(EFAULT));
+}
+
 /* ---- operations: /dev/virq and chips ---- */
 
 static const unsigned long dev_cmds[] = {
@@ -1905,12 +1918,8 @@ static void op_create_chip(struct fz *t, struct rng *r, bool priv,
 		return;
 	}
 	if (!valid && pct(r, 5)) {
-		ret = ioctl(W.dev, VIRQ_CREATE_CHIP, bad_pointer(r, t));
-		note(t, "CREATE_CHIP bad pointer");
-		res(t, ret);
-		CHECK(t, ret < 0, "CREATE_CHIP from a bad pointer succeeded");
-		if (ret < 0)
-			expect_errno(t, true, "CREATE_CHIP", EL(EFAULT));
+		bad_pointer_ioctl(t, r, W.dev, VIRQ_CREATE_CHIP, "CREATE_CHIP",
+				  true);
 		return;
 	}
 	ret = ioctl(W.dev, VIRQ_CREATE_CHIP, &c);
@@ -2301,12 +2310,7 @@ static void op_io(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 	if (fd < 0)
 		return;
 	if (pct(r, 1)) {
-		ret = ioctl(fd, VIRQ_IO, bad_pointer(r, t));
-		note(t, "VIRQ_IO bad pointer");
-		res(t, ret);
-		CHECK(t, ret < 0, "VIRQ_IO from a bad pointer succeeded");
-		if (ret < 0)
-			expect_errno(t, priv, "VIRQ_IO", EL(EFAULT));
+		bad_pointer_ioctl(t, r, fd, VIRQ_IO, "VIRQ_IO", priv);
 		return;
 	}
 	in = io;
@@ -2555,12 +2559,8 @@ static void op_config(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 	if (fd < 0)
 		return;
 	if (pct(r, 5)) {
-		ret = ioctl(fd, VIRQ_GET_CHIP_CONFIG, bad_pointer(r, t));
-		note(t, "GET_CHIP_CONFIG bad pointer");
-		res(t, ret);
-		CHECK(t, ret < 0, "GET_CHIP_CONFIG to a bad pointer succeeded");
-		if (ret < 0)
-			expect_errno(t, priv, "GET_CHIP_CONFIG", EL(EFAULT));
+		bad_pointer_ioctl(t, r, fd, VIRQ_GET_CHIP_CONFIG,
+				  "GET_CHIP_CONFIG", priv);
 		return;
 	}
 	memset(&c, 0x5a, sizeof(c));
@@ -3473,13 +3473,8 @@ static void op_lapic_state(struct fz *t, struct rng *r, bool priv,
 	if (fd < 0)
 		return;
 	if (mode == 9) {
-		ret = ioctl(fd, pct(r, 50) ? VIRQ_GET_LAPIC : VIRQ_SET_LAPIC,
-			    bad_pointer(r, t));
-		note(t, "GET/SET_LAPIC bad pointer");
-		res(t, ret);
-		CHECK(t, ret < 0, "GET/SET_LAPIC with a bad pointer succeeded");
-		if (ret < 0)
-			expect_errno(t, priv, "GET/SET_LAPIC", EL(EFAULT));
+		bad_pointer_ioctl(t, r, fd, pct(r, 50) ? VIRQ_GET_LAPIC :
+				  VIRQ_SET_LAPIC, "GET/SET_LAPIC", priv);
 		return;
 	}
 	if (!priv) {
