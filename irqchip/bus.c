@@ -448,9 +448,10 @@ static struct virq_vcpu *lowest_pick(struct virq_chip *chip,
 }
 
 static int accept_one(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
-		      struct virq_kicks *k, unsigned long *dest_map, int ret)
+		      bool judge, struct virq_kicks *k,
+		      unsigned long *dest_map, int ret)
 {
-	int r = virq_vcpu_accept(vcpu, msg, k);
+	int r = virq_vcpu_accept(vcpu, msg, judge, k);
 
 	if (r < 0)
 		return ret;
@@ -465,27 +466,59 @@ static int accept_one(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
  * software-enabled, SDM 11.4.7.2) may compete: one that would refuse it
  * must not win and lose the message others would take.
  */
-static bool takes(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
-		  bool lowest)
+static bool takes_ids(struct virq_vcpu *vcpu, const struct virq_apic_ids *ids,
+		      const struct virq_irq_msg *msg, bool lowest)
 {
-	struct virq_apic_ids ids;
-
 	if (msg->shorthand == VIRQ_SH_SELF && vcpu != msg->src)
 		return false;
 	if (msg->shorthand == VIRQ_SH_ALL_BUT_SELF && vcpu == msg->src)
 		return false;
-	vcpu_ids(vcpu, &ids);
-	if (lowest && !ids.sw_enabled)
+	if (lowest && !ids->sw_enabled)
 		return false;
 	switch (msg->shorthand) {
 	case VIRQ_SH_SELF:
 		return true;
 	case VIRQ_SH_ALL_BUT_SELF:
 	case VIRQ_SH_ALL:
-		return ids.enabled;
+		return ids->enabled;
 	default:
-		return virq_msg_matches(&ids, msg);
+		return virq_msg_matches(ids, msg);
 	}
+}
+
+static bool takes(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
+		  bool lowest)
+{
+	struct virq_apic_ids ids;
+
+	vcpu_ids(vcpu, &ids);
+	return takes_ids(vcpu, &ids, msg, lowest);
+}
+
+/* The same for a vCPU without a LAPIC, whose IDs never change. */
+bool virq_vcpu_takes(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
+{
+	return takes(vcpu, msg, false);
+}
+
+/**
+ * virq_vcpu_takes_locked() - does @vcpu's LAPIC take @msg (not lowest
+ * priority), judged from its registers?
+ * @vcpu: a vCPU with a LAPIC, its irq_lock held
+ * @msg: the message
+ *
+ * For virq_vcpu_accept(): judging and accepting under one hold of the
+ * lock costs one lock round trip, not two, and no register can change
+ * between the two.
+ */
+bool virq_vcpu_takes_locked(struct virq_vcpu *vcpu,
+			    const struct virq_irq_msg *msg)
+{
+	struct virq_apic_ids ids;
+
+	lockdep_assert_held(&vcpu->irq_lock);
+	virq_lapic_ids_locked(vcpu, &ids);
+	return takes_ids(vcpu, &ids, msg, false);
 }
 
 /**
@@ -531,33 +564,32 @@ int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
 
 	if (lowest)
 		bitmap_zero(cand, n);
+	/*
+	 * The map may lag a change: each candidate's registers decide, for
+	 * a fixed message under the lock that accepts it.
+	 */
 	if (d.all || d.scan) {
 		/* Every vCPU, judged one by one (broadcasts, stale maps). */
 		for (i = 0; i < n; i++) {
 			v = chip->vcpus[i];
-			if (!takes(v, msg, lowest))
-				continue;
-			if (lowest)
+			if (!lowest)
+				ret = accept_one(v, msg, true, k, dest_map, ret);
+			else if (takes(v, msg, true))
 				__set_bit(i, cand);
-			else
-				ret = accept_one(v, msg, k, dest_map, ret);
 		}
 	} else {
 		for (i = 0; i < d.n; i++) {
 			v = chip->vcpus[d.idx[i]];
-			/* The map may lag a change: the registers decide. */
-			if (!takes(v, msg, lowest))
-				continue;
-			if (lowest)
+			if (!lowest)
+				ret = accept_one(v, msg, true, k, dest_map, ret);
+			else if (takes(v, msg, true))
 				__set_bit(d.idx[i], cand);
-			else
-				ret = accept_one(v, msg, k, dest_map, ret);
 		}
 	}
 	if (lowest) {
 		v = lowest_pick(chip, cand, n);
 		if (v)
-			ret = accept_one(v, msg, k, dest_map, ret);
+			ret = accept_one(v, msg, false, k, dest_map, ret);
 	}
 	return ret;
 }

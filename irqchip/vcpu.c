@@ -353,11 +353,13 @@ EXPORT_SYMBOL_IF_KUNIT(virq_kicks_flush);
 
 /*
  * Accept one decoded message on one vCPU; a vCPU that needs a kick goes
- * into @k. Returns 1 if it became pending, 0 if it was pending already
- * (coalesced), -1 if not accepted.
+ * into @k. With @judge, first decide from the vCPU's registers whether
+ * the message names it (virq_vcpu_takes_locked()), under the same hold of
+ * irq_lock as the acceptance. Returns 1 if it became pending, 0 if it was
+ * pending already (coalesced), -1 if not accepted.
  */
 int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
-		     struct virq_kicks *k)
+		     bool judge, struct virq_kicks *k)
 {
 	bool kick = true, map_changed = false;
 	unsigned long flags;
@@ -365,6 +367,10 @@ int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 
 	if (vcpu->apic) {
 		spin_lock_irqsave(&vcpu->irq_lock, flags);
+		if (judge && !virq_vcpu_takes_locked(vcpu, msg)) {
+			spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+			return -1;
+		}
 		r = virq_lapic_accept_locked(vcpu, msg, &map_changed);
 		if (r >= 0 && msg->rtc_track)
 			virq_vcpu_rtc_owe_locked(vcpu);
@@ -381,6 +387,9 @@ int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 		return r;
 	}
 
+	/* Without a LAPIC the IDs are fixed: no lock to judge them. */
+	if (judge && !virq_vcpu_takes(vcpu, msg))
+		return -1;
 	switch (msg->delivery_mode) {
 	case VIRQ_DM_FIXED:
 	case VIRQ_DM_LOWEST:
@@ -428,11 +437,11 @@ int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 /* One message to one vCPU, kicked at once: for callers without locks. */
 int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
 {
-	struct virq_kicks k;
+	struct virq_kicks k __uninitialized;
 	int r;
 
 	virq_kicks_init(&k);
-	r = virq_vcpu_accept(vcpu, msg, &k);
+	r = virq_vcpu_accept(vcpu, msg, false, &k);
 	virq_kicks_flush(vcpu->chip, &k);
 	return r;
 }

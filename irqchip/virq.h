@@ -296,6 +296,9 @@ void virq_lapic_ids_locked(struct virq_vcpu *vcpu, struct virq_apic_ids *ids);
 
 bool virq_msg_matches(const struct virq_apic_ids *ids,
 		      const struct virq_irq_msg *msg);
+bool virq_vcpu_takes(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg);
+bool virq_vcpu_takes_locked(struct virq_vcpu *vcpu,
+			    const struct virq_irq_msg *msg);
 /* The logical model a destination map serves (bus.c). */
 #define VIRQ_MAP_LOGICAL_NONE		0	/* no vCPU has a logical ID */
 #define VIRQ_MAP_LOGICAL_FLAT		1	/* all xAPIC, flat model */
@@ -421,7 +424,7 @@ void virq_vcpu_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st);
 void virq_vcpu_rtc_forget_locked(struct virq_vcpu *vcpu);
 void virq_rtc_forget_all(struct virq_chip *chip);
 int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
-		     struct virq_kicks *k);
+		     bool judge, struct virq_kicks *k);
 int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg);
 int virq_vcpu_ack(struct virq_vcpu *vcpu);
 int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
