@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <asm/kvm_para.h>
 
 #include "vmm.h"
 
@@ -100,6 +101,22 @@ static void set_cpuid(struct vm *vm, struct vcpu *v)
 			continue;	/* replaced below */
 		case 0x80000001:
 			x.ecx &= ~(1u << 1);	/* CmpLegacy: we count by 0xb */
+			break;
+		case KVM_CPUID_FEATURES:
+			/*
+			 * KVM's paravirtual features that act on its own
+			 * in-kernel LAPIC, which this VM does not have: EOIs
+			 * written to memory, kicks and IPIs by hypercall,
+			 * yield to an APIC ID, async page faults as an
+			 * interrupt; and destination bits in MSI address
+			 * bits 11:4, which virq refuses.
+			 */
+			x.eax &= ~((1u << KVM_FEATURE_PV_EOI) |
+				   (1u << KVM_FEATURE_PV_UNHALT) |
+				   (1u << KVM_FEATURE_PV_SEND_IPI) |
+				   (1u << KVM_FEATURE_PV_SCHED_YIELD) |
+				   (1u << KVM_FEATURE_ASYNC_PF_INT) |
+				   (1u << KVM_FEATURE_MSI_EXT_DEST_ID));
 			break;
 		}
 		e[n++] = x;
@@ -363,9 +380,16 @@ static void handle_requests(struct vcpu *v)
 	if (r & VIRQ_REQ_INIT) {
 		req_clear(v, VIRQ_REQ_INIT);
 		v->st.inits++;
-		if (v->index == 0)
-			ev(vm, v->index, 1, "INIT to the BSP: there is no firmware "
-			   "to reset into; it waits for a SIPI like an AP");
+		/*
+		 * virq resets the BSP's LAPIC and does not make it wait for
+		 * a SIPI (SDM: the BSP restarts at the reset vector, in the
+		 * firmware). There is none here: the machine was reset.
+		 */
+		if (v->index == 0) {
+			vm_exit(vm, VMM_EXIT_RESET, "INIT to the BSP: a reset, "
+				"and there is no firmware to restart");
+			return;
+		}
 		ev(vm, v->index, 2, "INIT: enters wait-for-SIPI");
 		v->state = VCPU_WAIT_SIPI;
 		v->halted = false;

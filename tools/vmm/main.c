@@ -104,9 +104,10 @@ static void usage(FILE *f)
 "                      one key per 20 ms, once the guest enables it (0xae)\n"
 "      --caps          print what this virq supports and exit\n"
 "Exit status: (v << 1) | 1 when the guest writes v to port 0xf4; %d on\n"
-"an error, %d if the guest crashed, %d if virq lacks the chip, %d on timeout.\n",
+"an error, %d if the guest crashed, %d if it sent INIT to the BSP (a reset:\n"
+"there is no firmware to restart), %d if virq lacks the chip, %d on timeout.\n",
 		VMM_MAX_CPUS, VMM_EXIT_TIMEOUT, VMM_EXIT_ERROR, VMM_EXIT_CRASH,
-		VMM_EXIT_UNSUPPORTED, VMM_EXIT_TIMEOUT);
+		VMM_EXIT_RESET, VMM_EXIT_UNSUPPORTED, VMM_EXIT_TIMEOUT);
 }
 
 static uint64_t parse_size(const char *s)

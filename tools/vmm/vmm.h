@@ -23,6 +23,7 @@
 /* Exit statuses of the VMM itself: even, so never (v << 1) | 1. */
 #define VMM_EXIT_ERROR		2	/* setup failed, bad options */
 #define VMM_EXIT_CRASH		4	/* the guest crashed (shutdown, bad exit) */
+#define VMM_EXIT_RESET		6	/* the guest reset the BSP (INIT) */
 #define VMM_EXIT_UNSUPPORTED	8	/* this virq lacks the chip asked for */
 #define VMM_EXIT_TIMEOUT	124	/* --timeout passed */
 
