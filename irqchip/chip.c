@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The chip object: one isolated set of interrupt controllers (PIC pair,
- * IOAPICs, later LAPICs), its GSI routing and its vCPUs, reached through
+ * IOAPICs, a LAPIC per vCPU), its GSI routing and its vCPUs, reached through
  * an anon-inode chip fd. Validates the creation argument, dispatches the
  * chip fd's ioctls and forwarded register accesses.
  *

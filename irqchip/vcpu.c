@@ -3,9 +3,10 @@
  * vCPUs: how an interrupt reaches a VMM thread. Each vCPU has a shared
  * run page (request word, mode word, counters), a wait queue for
  * VIRQ_VCPU_WAIT, an optional registered thread that kicks signal, and
- * the interrupt-acknowledge cycle (VIRQ_VCPU_ACK). Until the local APIC
- * model exists, MSIs reach a vCPU through the minimal "APIC bus" here:
- * physical destinations by APIC ID and a 256-bit pending-vector set.
+ * the interrupt-acknowledge cycle (VIRQ_VCPU_ACK). A vCPU with a LAPIC
+ * (lapic.c) takes messages through it; on a chip without LAPICs the VMM
+ * keeps its own, and messages land here in a 256-bit pending-vector set
+ * (its IRR) with the level vectors and the RTC's published in eoi_exit.
  *
  * Requests follow kvm_make_request(): the state that caused a request is
  * stored first, then the bit is set with a barrier between. INTR and
@@ -426,7 +427,7 @@ int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 		virq_vcpu_request(vcpu, VIRQ_REQ_INIT);
 		break;
 	default:
-		/* ExtINT messages need a LAPIC's LVT; not in this version. */
+		/* ExtINT needs a LAPIC's LINT0: the VMM's, not ours. */
 		return -1;
 	}
 	if (kick)
