@@ -13,8 +13,21 @@
 #                     run the fuzzer alone in the debug kernel's VM, longer
 #                     (OPS operations per thread, default 20000)
 #   make clean
+#
+# Installing (README.md, "Install with DKMS"), as root:
+#   make install      the module under DKMS (rebuilt for each new kernel),
+#                     the udev rule for /dev/virq and the boot-time load
+#   make uninstall    all of that removed
+#   make dkms-source [DESTDIR=dir]
+#                     the module's sources as DKMS wants them, in
+#                     $(DESTDIR)/usr/src/virq-VERSION (for packagers)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
+VERSION := $(shell sed -n 's/^\#define VIRQ_VERSION "\(.*\)"$$/\1/p' \
+		irqchip/main.c)
+DKMS_SRC = $(DESTDIR)/usr/src/virq-$(VERSION)
+UDEV_RULES = $(DESTDIR)/etc/udev/rules.d/60-virq.rules
+MODULES_LOAD = $(DESTDIR)/etc/modules-load.d/virq.conf
 
 all: modules
 
@@ -41,6 +54,28 @@ fuzz:
 	VIRQ_FUZZ_FLAVOUR=$(FLAVOUR) \
 	testing/check.sh fuzz
 
+dkms-source:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)/irqchip $(DKMS_SRC)/uapi/linux
+	install -m 644 Kbuild dkms.conf $(DKMS_SRC)/
+	install -m 644 irqchip/*.[ch] $(DKMS_SRC)/irqchip/
+	install -m 644 uapi/linux/virq.h $(DKMS_SRC)/uapi/linux/
+
+install: dkms-source
+	dkms remove -m virq -v $(VERSION) --all >/dev/null 2>&1 || true
+	dkms add -m virq -v $(VERSION)
+	dkms build -m virq -v $(VERSION)
+	dkms install -m virq -v $(VERSION)
+	install -D -m 644 packaging/60-virq.rules $(UDEV_RULES)
+	install -D -m 644 packaging/virq-modules-load.conf $(MODULES_LOAD)
+	-udevadm control --reload-rules
+	-modprobe virq
+
+uninstall:
+	-modprobe -r virq
+	-dkms remove -m virq -v $(VERSION) --all
+	rm -rf $(DKMS_SRC) $(UDEV_RULES) $(MODULES_LOAD)
+
 clean:
 	rm -rf build
 	rm -f *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers
@@ -49,4 +84,5 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C guest clean
 
-.PHONY: all modules modules_install check bench demo coverage fuzz clean
+.PHONY: all modules modules_install check bench demo coverage fuzz clean \
+	dkms-source install uninstall

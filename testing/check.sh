@@ -79,6 +79,29 @@ static_checks() {
 		fail "compile against $(basename "$hdr")"
 	fi
 
+	# The documentation is valid reStructuredText (warnings count).
+	local rst bad=0
+	: >"$B/rst.log"
+	for rst in "$VIRQ_TOP"/Documentation/*.rst; do
+		python3 -m docutils --halt=2 --report=2 "$rst" /dev/null \
+			>>"$B/rst.log" 2>&1 || bad=1
+	done
+	if [ $bad = 0 ]; then
+		pass
+	else
+		cat "$B/rst.log" >&2
+		fail "Documentation/*.rst: docutils reports problems"
+	fi
+
+	# Packaging: DKMS builds the module from `make dkms-source`'s tree
+	# against the 6.1 headers, in trees of our own (nothing installed).
+	if [ -n "$hdr" ] && dkms_build "$hdr" >"$B/dkms.log" 2>&1; then
+		pass
+	else
+		tail -n 30 "$B/dkms.log" >&2
+		fail "dkms build (dkms.conf, make dkms-source)"
+	fi
+
 	if "$VIRQ_TOP/testing/nospec-check.sh" "$VIRQ_TOP" >"$B/nospec.log" 2>&1; then
 		pass
 	else
@@ -104,6 +127,28 @@ static_checks() {
 		cat "$B/uapi.log" >&2
 		fail "uapi header compiles standalone"
 	fi
+}
+
+# DKMS as `make install` uses it, against the kernel headers in $1: the
+# version in dkms.conf must be the module's, and the module must build.
+dkms_build() {
+	local hdr=$1 d=$B/dkms ver kver ko
+	ver=$(sed -n 's/^#define VIRQ_VERSION "\(.*\)"$/\1/p' \
+		"$VIRQ_TOP/irqchip/main.c")
+	grep -qx "PACKAGE_VERSION=\"$ver\"" "$VIRQ_TOP/dkms.conf" ||
+		{ echo "dkms.conf: PACKAGE_VERSION is not VIRQ_VERSION ($ver)"; return 1; }
+	command -v dkms >/dev/null || { echo "dkms missing"; return 1; }
+	kver=${hdr#/usr/src/linux-headers-}
+	rm -rf "$d" && mkdir -p "$d/tree" &&
+	make -s -C "$VIRQ_TOP" dkms-source DESTDIR="$d/root" &&
+	dkms add --dkmstree "$d/tree" --sourcetree "$d/root/usr/src" \
+		-m virq -v "$ver" &&
+	dkms build --dkmstree "$d/tree" --sourcetree "$d/root/usr/src" \
+		-m virq -v "$ver" -k "$kver" --kernelsourcedir "$hdr" || return 1
+	ko=$(find "$d/tree/virq/$ver/$kver" -name 'virq.ko*' | head -n1)
+	[ -n "$ko" ] || { echo "dkms built no virq.ko"; return 1; }
+	[ "$(modinfo -F version "$ko")" = "$ver" ] ||
+		{ echo "$ko: version is not $ver"; return 1; }
 }
 
 # The fuzzer (selftests/fuzz_test.c) runs a bounded number of operations

@@ -5,15 +5,16 @@
 
 PKGS="qemu-system-x86 busybox-static linux-source-6.12 linux-headers-amd64
 bc bison flex libelf-dev libssl-dev cpio gzip xz-utils file kmod gcc make
-perl python3 sparse libc6-dev dwarves"
+perl python3 sparse libc6-dev dwarves dkms python3-docutils"
 
 missing=0
 for cmd in qemu-system-x86_64 busybox cpio bc bison flex gcc make perl \
-	   python3 sparse file; do
+	   python3 sparse file dkms; do
 	command -v "$cmd" >/dev/null || { log "missing command: $cmd"; missing=1; }
 done
 [ -f "$VIRQ_SRC_TAR" ] || { log "missing: $VIRQ_SRC_TAR"; missing=1; }
-for p in libelf-dev libssl-dev linux-headers-amd64 busybox-static; do
+for p in libelf-dev libssl-dev linux-headers-amd64 busybox-static \
+	 python3-docutils; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		{ log "missing package: $p"; missing=1; }
 done
