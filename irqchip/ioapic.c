@@ -764,9 +764,12 @@ int virq_ioapic_set_state(struct virq_ioapic *io,
 	io->line_level = ext ? st->line_level : levels_from_irr(io, st);
 	io->eoi_deferred = ext ? st->eoi_deferred : 0;
 	/* KVM's format has no delivered vectors: pin 8's entry names it. */
-	if (io->index == 0)
+	if (io->index == 0 && io->chip->rtc_vector !=
+	    io->delivered_vector[IOAPIC_RTC_PIN]) {
 		WRITE_ONCE(io->chip->rtc_vector,
 			   io->delivered_vector[IOAPIC_RTC_PIN]);
+		virq_rtc_vector_changed(io->chip);
+	}
 	/* Pending level pins go out; held ones wait for the timer. */
 	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
 		ioapic_service_level(io, pin, &k);

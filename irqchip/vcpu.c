@@ -309,6 +309,33 @@ void virq_rtc_forget_all(struct virq_chip *chip)
 }
 
 /**
+ * virq_rtc_vector_changed() - the RTC's vector was restored
+ * @chip: the chip
+ *
+ * From VIRQ_SET_IRQCHIP of IOAPIC 0, with its lock held. A debt restored
+ * earlier (VIRQ_SET_LAPIC) names the new vector from now on: vCPUs
+ * without a LAPIC publish it in eoi_exit, or their VMM would never report
+ * the EOI that pays it. Rare: walks every vCPU that may owe.
+ */
+void virq_rtc_vector_changed(struct virq_chip *chip)
+{
+	u32 i, n = virq_chip_nr_vcpus(chip);
+	unsigned long flags;
+
+	if (!atomic_read(&chip->rtc_pending) ||
+	    (chip->cfg.flags & VIRQ_CHIP_LAPIC))
+		return;
+	for (i = 0; i < n; i++) {
+		struct virq_vcpu *vcpu = chip->vcpus[i];
+
+		spin_lock_irqsave(&vcpu->irq_lock, flags);
+		if (vcpu->rtc_owed)
+			virq_vcpu_publish_eoi_exit_locked(vcpu);
+		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	}
+}
+
+/**
  * virq_kicks_add() - remember a vCPU to kick once the caller's locks drop
  * @k: the caller's kick set
  * @vcpu: the vCPU

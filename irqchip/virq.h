@@ -423,6 +423,7 @@ int virq_vcpu_report_eoi(struct virq_vcpu *vcpu, unsigned long vector);
 void virq_vcpu_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st);
 void virq_vcpu_rtc_forget_locked(struct virq_vcpu *vcpu);
 void virq_rtc_forget_all(struct virq_chip *chip);
+void virq_rtc_vector_changed(struct virq_chip *chip);
 int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 		     bool judge, struct virq_kicks *k);
 int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg);
