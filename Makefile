@@ -25,6 +25,9 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VERSION := $(shell sed -n 's/^\#define VIRQ_VERSION "\(.*\)"$$/\1/p' \
 		irqchip/main.c)
+ifeq ($(VERSION),)
+$(error no VIRQ_VERSION in irqchip/main.c)
+endif
 DKMS_SRC = $(DESTDIR)/usr/src/virq-$(VERSION)
 UDEV_RULES = $(DESTDIR)/etc/udev/rules.d/60-virq.rules
 MODULES_LOAD = $(DESTDIR)/etc/modules-load.d/virq.conf
@@ -61,19 +64,43 @@ dkms-source:
 	install -m 644 irqchip/*.[ch] $(DKMS_SRC)/irqchip/
 	install -m 644 uapi/linux/virq.h $(DKMS_SRC)/uapi/linux/
 
+# dkms status prints "virq/VERSION, KERNEL, ARCH: state" or "virq/VERSION:
+# added": every version DKMS knows, for replacing or removing them all.
+DKMS_VERSIONS = dkms status -m virq 2>/dev/null | \
+	sed -n 's|^virq/\([^,:]*\)[,:].*|\1|p' | sort -u
+
 install: dkms-source
+	@[ "$$(id -u)" = 0 ] || { echo "make install: run as root"; exit 1; }
+	-modprobe -r virq
 	dkms remove -m virq -v $(VERSION) --all >/dev/null 2>&1 || true
 	dkms add -m virq -v $(VERSION)
-	dkms build -m virq -v $(VERSION)
+	@dkms build -m virq -v $(VERSION) || { \
+		dkms remove -m virq -v $(VERSION) --all >/dev/null 2>&1; \
+		rm -rf $(DKMS_SRC); \
+		echo "make install: the DKMS build failed (kernel headers" \
+		     "for $$(uname -r) installed?): virq is not installed"; \
+		exit 1; }
+	@for v in $$($(DKMS_VERSIONS)); do \
+		[ "$$v" = $(VERSION) ] || dkms remove -m virq -v "$$v" --all; \
+	done
 	dkms install -m virq -v $(VERSION)
 	install -D -m 644 packaging/60-virq.rules $(UDEV_RULES)
 	install -D -m 644 packaging/virq-modules-load.conf $(MODULES_LOAD)
 	-udevadm control --reload-rules
-	-modprobe virq
+	@modprobe virq || { echo "make install: modprobe virq failed; with" \
+		"Secure Boot, enroll DKMS's key (mokutil --import" \
+		"/var/lib/dkms/mok.pub) and reboot"; exit 1; }
+	-udevadm trigger --action=add --subsystem-match=misc \
+		--sysname-match=virq
+	@ls -l /dev/virq
 
 uninstall:
+	@[ "$$(id -u)" = 0 ] || { echo "make uninstall: run as root"; exit 1; }
 	-modprobe -r virq
-	-dkms remove -m virq -v $(VERSION) --all
+	@for v in $$($(DKMS_VERSIONS)); do \
+		dkms remove -m virq -v "$$v" --all; \
+		rm -rf "$(DESTDIR)/usr/src/virq-$$v"; \
+	done
 	rm -rf $(DKMS_SRC) $(UDEV_RULES) $(MODULES_LOAD)
 
 clean:

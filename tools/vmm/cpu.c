@@ -107,11 +107,14 @@ static void set_cpuid(struct vm *vm, struct vcpu *v)
 			 * KVM's paravirtual features that act on its own
 			 * in-kernel LAPIC, which this VM does not have: EOIs
 			 * written to memory, kicks and IPIs by hypercall,
-			 * yield to an APIC ID, async page faults as an
-			 * interrupt; and destination bits in MSI address
-			 * bits 11:4, which virq refuses.
+			 * yield to an APIC ID, async page faults (KVM
+			 * refuses to enable them without its LAPIC: older
+			 * Linux guests would take a #GP); and destination
+			 * bits in MSI address bits 11:4, which virq refuses.
 			 */
-			x.eax &= ~((1u << KVM_FEATURE_PV_EOI) |
+			x.eax &= ~((1u << KVM_FEATURE_ASYNC_PF) |
+				   (1u << KVM_FEATURE_ASYNC_PF_VMEXIT) |
+				   (1u << KVM_FEATURE_PV_EOI) |
 				   (1u << KVM_FEATURE_PV_UNHALT) |
 				   (1u << KVM_FEATURE_PV_SEND_IPI) |
 				   (1u << KVM_FEATURE_PV_SCHED_YIELD) |
@@ -145,6 +148,15 @@ static void set_cpuid(struct vm *vm, struct vcpu *v)
 	cp.c.nent = n;
 	if (ioctl(v->kvm_fd, KVM_SET_CPUID2, &cp))
 		die_errno("KVM_SET_CPUID2");
+	/* A PV MSR or hypercall the leaf does not offer faults in the guest. */
+	{
+		struct kvm_enable_cap cap = {
+			.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args = { 1 },
+		};
+
+		if (ioctl(v->kvm_fd, KVM_ENABLE_CAP, &cap))
+			die_errno("KVM_ENABLE_CAP(ENFORCE_PV_FEATURE_CPUID)");
+	}
 }
 
 static void seg(struct kvm_segment *s, uint64_t base, uint32_t limit,
