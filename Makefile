@@ -69,20 +69,35 @@ dkms-source:
 DKMS_VERSIONS = dkms status -m virq 2>/dev/null | \
 	sed -n 's|^virq/\([^,:]*\)[,:].*|\1|p' | sort -u
 
-install: dkms-source
+# First a build in trees of its own (as make check's): if it fails,
+# nothing installed is touched. Then the same version replaces itself.
+PREFLIGHT = $(CURDIR)/build/dkms-preflight
+
+install:
 	@[ "$$(id -u)" = 0 ] || { echo "make install: run as root"; exit 1; }
-	-modprobe -r virq
+	@command -v dkms >/dev/null || { echo "make install: dkms missing" \
+		"(apt-get install dkms linux-headers-$$(uname -r))"; exit 1; }
+	rm -rf $(PREFLIGHT) && mkdir -p $(PREFLIGHT)/tree
+	$(MAKE) -s dkms-source DESTDIR=$(PREFLIGHT)/root
+	@env mok_signing_key=$(PREFLIGHT)/mok.key \
+	     mok_certificate=$(PREFLIGHT)/mok.pub \
+	     sh -c 'dkms add --dkmstree $(PREFLIGHT)/tree \
+			--sourcetree $(PREFLIGHT)/root/usr/src \
+			-m virq -v $(VERSION) >/dev/null && \
+		dkms build --dkmstree $(PREFLIGHT)/tree \
+			--sourcetree $(PREFLIGHT)/root/usr/src \
+			-m virq -v $(VERSION)' || { \
+		echo "make install: the DKMS build failed (kernel headers" \
+		     "for $$(uname -r) installed?); nothing was changed"; \
+		exit 1; }
+	$(MAKE) -s dkms-source
 	dkms remove -m virq -v $(VERSION) --all >/dev/null 2>&1 || true
 	dkms add -m virq -v $(VERSION)
-	@dkms build -m virq -v $(VERSION) || { \
-		dkms remove -m virq -v $(VERSION) --all >/dev/null 2>&1; \
-		rm -rf $(DKMS_SRC); \
-		echo "make install: the DKMS build failed (kernel headers" \
-		     "for $$(uname -r) installed?): virq is not installed"; \
-		exit 1; }
+	dkms build -m virq -v $(VERSION)
 	@for v in $$($(DKMS_VERSIONS)); do \
 		[ "$$v" = $(VERSION) ] || dkms remove -m virq -v "$$v" --all; \
 	done
+	-modprobe -r virq
 	dkms install -m virq -v $(VERSION)
 	install -D -m 644 packaging/60-virq.rules $(UDEV_RULES)
 	install -D -m 644 packaging/virq-modules-load.conf $(MODULES_LOAD)
@@ -90,6 +105,10 @@ install: dkms-source
 	@modprobe virq || { echo "make install: modprobe virq failed; with" \
 		"Secure Boot, enroll DKMS's key (mokutil --import" \
 		"/var/lib/dkms/mok.pub) and reboot"; exit 1; }
+	@[ "$$(cat /sys/module/virq/srcversion)" = \
+	   "$$(modinfo -F srcversion virq)" ] || echo "make install: an" \
+		"older virq is still loaded (in use?): the new one loads" \
+		"after its last user closes it and 'modprobe -r virq'"
 	-udevadm trigger --action=add --subsystem-match=misc \
 		--sysname-match=virq
 	@ls -l /dev/virq

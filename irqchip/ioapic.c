@@ -40,8 +40,8 @@
  * vCPUs' EOI bookkeeping); kicks are collected and issued after it is
  * dropped. The RTC's debts are kept by the vCPUs (vcpu.c).
  * May call: bus.c (virq_deliver_msg), vcpu.c (virq_kicks_*,
- * virq_rtc_forget_all, under ioapic->lock); its tracepoints (virq_ioapic_*) are in
- * virq_trace.h.
+ * virq_rtc_forget_all and virq_rtc_vector_changed, under ioapic->lock);
+ * its tracepoints (virq_ioapic_*) are in virq_trace.h.
  */
 #include <linux/bitmap.h>
 #include <linux/bits.h>

@@ -315,16 +315,18 @@ void virq_rtc_forget_all(struct virq_chip *chip)
  * From VIRQ_SET_IRQCHIP of IOAPIC 0, with its lock held. A debt restored
  * earlier (VIRQ_SET_LAPIC) names the new vector from now on: vCPUs
  * without a LAPIC publish it in eoi_exit, or their VMM would never report
- * the EOI that pays it. Rare: walks every vCPU that may owe.
+ * the EOI that pays it. Restore only: walks every vCPU. No shortcut on
+ * rtc_pending: a SET_LAPIC restoring a debt does not hold the IOAPIC's
+ * lock, and each irq_lock taken here orders the new vector before its
+ * publication (or this walk republishes after it).
  */
 void virq_rtc_vector_changed(struct virq_chip *chip)
 {
 	u32 i, n = virq_chip_nr_vcpus(chip);
 	unsigned long flags;
 
-	if (!atomic_read(&chip->rtc_pending) ||
-	    (chip->cfg.flags & VIRQ_CHIP_LAPIC))
-		return;
+	if (chip->cfg.flags & VIRQ_CHIP_LAPIC)
+		return;		/* a LAPIC matches the vector at each EOI */
 	for (i = 0; i < n; i++) {
 		struct virq_vcpu *vcpu = chip->vcpus[i];
 

@@ -793,6 +793,7 @@ TEST(rtc_debt_without_lapics_kvm_format)
 	ASSERT_EQ(0, ioctl(v[1], VIRQ_SET_LAPIC, &ls));
 	ASSERT_EQ(0, ioctl(c[1], VIRQ_SET_IRQCHIP, &ic));
 	EXPECT_TRUE(run->eoi_exit[0x38 / 64] & (1ULL << (0x38 % 64)));
+	EXPECT_FALSE(run->eoi_exit[0] & 1);		/* not the old vector */
 	EXPECT_EQ(0, virq_line(c[1], 8, 1));		/* still owed */
 	virq_line(c[1], 8, 0);
 	EXPECT_EQ(0, ioctl(v[1], VIRQ_VCPU_EOI, 0x38));	/* paid */

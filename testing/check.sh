@@ -144,11 +144,12 @@ dkms_build() {
 	rm -rf "$d" && mkdir -p "$d/tree" &&
 	make -s -C "$VIRQ_TOP" dkms-source DESTDIR="$d/root" &&
 	# Its signing key too, or dkms makes one in /var/lib/dkms.
-	export mok_signing_key=$d/mok.key mok_certificate=$d/mok.pub
-	dkms add --dkmstree "$d/tree" --sourcetree "$d/root/usr/src" \
-		-m virq -v "$ver" &&
-	dkms build --dkmstree "$d/tree" --sourcetree "$d/root/usr/src" \
-		-m virq -v "$ver" -k "$kver" --kernelsourcedir "$hdr" || return 1
+	local key=(mok_signing_key="$d/mok.key" mok_certificate="$d/mok.pub")
+	env "${key[@]}" dkms add --dkmstree "$d/tree" \
+		--sourcetree "$d/root/usr/src" -m virq -v "$ver" &&
+	env "${key[@]}" dkms build --dkmstree "$d/tree" \
+		--sourcetree "$d/root/usr/src" -m virq -v "$ver" -k "$kver" \
+		--kernelsourcedir "$hdr" || return 1
 	ko=$(find "$d/tree/virq/$ver/$kver" -name 'virq.ko*' | head -n1)
 	[ -n "$ko" ] || { echo "dkms built no virq.ko"; return 1; }
 	[ "$(modinfo -F version "$ko")" = "$ver" ] ||
