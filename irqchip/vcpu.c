@@ -467,7 +467,7 @@ int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 /* One message to one vCPU, kicked at once: for callers without locks. */
 int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg)
 {
-	struct virq_kicks k __uninitialized;
+	struct virq_kicks k;
 	int r;
 
 	virq_kicks_init(&k);
