@@ -315,54 +315,44 @@ static int check_old_routing(void *p)
 	return r || (ic.chip.ioapic.irr & (1u << 1)) ? -1 : 0;
 }
 
+/* Bind the eventfd to @gsi (@flags: RESAMPLE, or 0), or DEASSIGN it. */
+static int irqfd(struct ctx *c, unsigned int gsi, unsigned int flags)
+{
+	struct virq_irqfd_args a = { .fd = c->efd, .gsi = gsi,
+				     .flags = flags };
+
+	if (flags & VIRQ_IRQFD_FLAG_RESAMPLE)
+		a.resamplefd = c->rfd;
+	return ioctl(c->chip, VIRQ_IRQFD, &a);
+}
+
 static int op_irqfd(void *p)
 {
-	struct ctx *c = p;
-	struct virq_irqfd_args a = { .fd = c->efd, .gsi = 41 };
-
-	return ioctl(c->chip, VIRQ_IRQFD, &a);
+	return irqfd(p, 41, 0);
 }
 
 static void undo_irqfd(void *p, int r)
 {
-	struct ctx *c = p;
-	struct virq_irqfd_args a = { .fd = c->efd, .gsi = 41,
-				     .flags = VIRQ_IRQFD_FLAG_DEASSIGN };
-
-	ioctl(c->chip, VIRQ_IRQFD, &a);
+	irqfd(p, 41, VIRQ_IRQFD_FLAG_DEASSIGN);
 }
 
 static int op_irqfd_resample(void *p)
 {
-	struct ctx *c = p;
-	struct virq_irqfd_args a = { .fd = c->efd, .gsi = 42,
-				     .flags = VIRQ_IRQFD_FLAG_RESAMPLE,
-				     .resamplefd = c->rfd };
-
-	return ioctl(c->chip, VIRQ_IRQFD, &a);
+	return irqfd(p, 42, VIRQ_IRQFD_FLAG_RESAMPLE);
 }
 
 static void undo_irqfd_resample(void *p, int r)
 {
-	struct ctx *c = p;
-	struct virq_irqfd_args a = { .fd = c->efd, .gsi = 42,
-				     .flags = VIRQ_IRQFD_FLAG_DEASSIGN };
-
-	ioctl(c->chip, VIRQ_IRQFD, &a);
+	irqfd(p, 42, VIRQ_IRQFD_FLAG_DEASSIGN);
 }
 
 /* A failed binding leaves the eventfd unbound: DEASSIGN finds nothing. */
 static int check_unbound(void *p)
 {
-	struct ctx *c = p;
-	struct virq_irqfd_args a = { .fd = c->efd, .gsi = 41,
-				     .flags = VIRQ_IRQFD_FLAG_DEASSIGN };
-	struct virq_irqfd_args b = a;
-
-	b.gsi = 42;
-	return ioctl(c->chip, VIRQ_IRQFD, &a) == -1 && errno == ENOENT &&
-	       ioctl(c->chip, VIRQ_IRQFD, &b) == -1 && errno == ENOENT ?
-	       0 : -1;
+	return irqfd(p, 41, VIRQ_IRQFD_FLAG_DEASSIGN) == -1 &&
+	       errno == ENOENT &&
+	       irqfd(p, 42, VIRQ_IRQFD_FLAG_DEASSIGN) == -1 &&
+	       errno == ENOENT ? 0 : -1;
 }
 
 static int op_line_new_gsi(void *p)
