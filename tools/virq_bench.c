@@ -32,9 +32,9 @@
  * same ratios for KVM's in-kernel irqchip, measured in the same run:
  * KVM_IRQ_LINE_STATUS and KVM_SIGNAL_MSI over KVM_CHECK_EXTENSION on the
  * same VM fd, its vCPU's LAPIC software-enabled as virq's are (compare
- * KVM_SIGNAL_MSI with signal_msi_1_vcpus). Under TCG absolute ratios run higher than on hardware
- * (syscall entry is cheap relative to other code there); the KVM figures
- * say what "good" is in the same conditions.
+ * KVM_SIGNAL_MSI with signal_msi_1_vcpus). Under TCG absolute ratios run
+ * higher than on hardware (syscall entry is cheap relative to other code
+ * there); the KVM figures say what "good" is in the same conditions.
  *
  * Prints a table and one JSON object. --quick: few iterations, a smoke
  * run for `make check` (no figures are judged there).
@@ -188,13 +188,16 @@ static double ratio_signal_msi(int n)
 /* ---- the reference: KVM's in-kernel irqchip ---- */
 
 static int kvm_vm = -1;
+/* The MSI the KVM figure repeats: vector 0x41 to APIC ID 0. */
+static struct kvm_msi kvm_ref_msi = { .address_lo = 0xfee00000,
+				      .data = 0x41 };
 
 static int kvm_setup(void)
 {
-	struct kvm_msi msi = { .address_lo = 0xfee00000, .data = 0x41 };
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), kvcpu;
 	static struct kvm_lapic_state la;
-	uint32_t svr;
+	const char *what = "VM setup";
+	uint32_t svr = 0x1ff;
 
 	if (kvm < 0) {
 		printf("# kvm reference: /dev/kvm: %s\n", strerror(errno));
@@ -202,35 +205,31 @@ static int kvm_setup(void)
 	}
 	kvm_vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	if (kvm_vm < 0 || ioctl(kvm_vm, KVM_CREATE_IRQCHIP, 0) ||
-	    (kvcpu = ioctl(kvm_vm, KVM_CREATE_VCPU, 0)) < 0) {
-		printf("# kvm reference: VM setup: %s\n", strerror(errno));
-		kvm_vm = -1;
-		return -1;
-	}
+	    (kvcpu = ioctl(kvm_vm, KVM_CREATE_VCPU, 0)) < 0)
+		goto fail;
 	/*
 	 * Software-enable its LAPIC as virq's are (SVR 0x1ff): a vCPU fresh
 	 * from reset has SVR 0xff, and KVM drops a fixed MSI to it at once,
 	 * which would make its figure the cost of a refusal.
 	 */
-	if (ioctl(kvcpu, KVM_GET_LAPIC, &la)) {
-		printf("# kvm reference: KVM_GET_LAPIC: %s\n", strerror(errno));
-		kvm_vm = -1;
-		return -1;
-	}
-	svr = 0x1ff;
+	what = "KVM_GET_LAPIC";
+	if (ioctl(kvcpu, KVM_GET_LAPIC, &la))
+		goto fail;
 	memcpy(&la.regs[0xf0], &svr, sizeof(svr));
-	if (ioctl(kvcpu, KVM_SET_LAPIC, &la)) {
-		printf("# kvm reference: KVM_SET_LAPIC: %s\n", strerror(errno));
-		kvm_vm = -1;
-		return -1;
-	}
+	what = "KVM_SET_LAPIC";
+	if (ioctl(kvcpu, KVM_SET_LAPIC, &la))
+		goto fail;
 	/* The MSI the figure repeats reaches one CPU (0: refused). */
-	if (ioctl(kvm_vm, KVM_SIGNAL_MSI, &msi) != 1) {
-		printf("# kvm reference: KVM_SIGNAL_MSI does not deliver\n");
-		kvm_vm = -1;
-		return -1;
-	}
+	what = "KVM_SIGNAL_MSI reaching one CPU";
+	errno = 0;
+	if (ioctl(kvm_vm, KVM_SIGNAL_MSI, &kvm_ref_msi) != 1)
+		goto fail;
 	return 0;
+fail:
+	printf("# kvm reference: %s: %s\n", what,
+	       errno ? strerror(errno) : "no");
+	kvm_vm = -1;
+	return -1;
 }
 
 /* KVM's no-op: KVM_CHECK_EXTENSION on the VM fd (its arg is a number). */
@@ -250,10 +249,9 @@ static double kvm_ratio_irq_line(int n)
 
 static double kvm_ratio_signal_msi(int n)
 {
-	struct kvm_msi msi = { .address_lo = 0xfee00000, .data = 0x41 };
 	double nop = kvm_nop(n);
 
-	return per_call_ns(kvm_vm, KVM_SIGNAL_MSI, &msi, n) / nop;
+	return per_call_ns(kvm_vm, KVM_SIGNAL_MSI, &kvm_ref_msi, n) / nop;
 }
 
 /* ---- wake latency: virq vs eventfd ---- */
