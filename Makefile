@@ -57,6 +57,10 @@ fuzz:
 	VIRQ_FUZZ_FLAVOUR=$(FLAVOUR) \
 	testing/check.sh fuzz
 
+# The module's version (VIRQ_VERSION), for scripts: testing/check.sh.
+version:
+	@echo $(VERSION)
+
 dkms-source:
 	rm -rf $(DKMS_SRC)
 	install -d $(DKMS_SRC)/irqchip $(DKMS_SRC)/uapi/linux
@@ -131,4 +135,4 @@ clean:
 	$(MAKE) -C guest clean
 
 .PHONY: all modules modules_install check bench demo coverage fuzz clean \
-	dkms-source install uninstall
+	version dkms-source install uninstall

@@ -135,8 +135,7 @@ static_checks() {
 # version in dkms.conf must be the module's, and the module must build.
 dkms_build() {
 	local hdr=$1 d=$B/dkms ver kver ko
-	ver=$(sed -n 's/^#define VIRQ_VERSION "\(.*\)"$/\1/p' \
-		"$VIRQ_TOP/irqchip/main.c")
+	ver=$(make -s -C "$VIRQ_TOP" version)
 	grep -qx "PACKAGE_VERSION=\"$ver\"" "$VIRQ_TOP/dkms.conf" ||
 		{ echo "dkms.conf: PACKAGE_VERSION is not VIRQ_VERSION ($ver)"; return 1; }
 	command -v dkms >/dev/null || { echo "dkms missing"; return 1; }
