@@ -20,6 +20,10 @@
  * a work item after a change made in atomic context (an INIT accepted
  * from an IOAPIC).
  *
+ * Work with interrupts off is bounded: virq_deliver_msg_atomic() refuses
+ * a message it cannot narrow to VIRQ_ATOMIC_FANOUT vCPUs through the map
+ * (its caller sends it from a work item instead).
+ *
  * Locks: readers hold rcu_read_lock() (callers may hold an IOAPIC lock,
  * never a vCPU's irq_lock); acceptance takes each target's irq_lock in
  * turn. chip->map_lock (mutex) serialises rebuilds, which take each
@@ -521,19 +525,14 @@ bool virq_vcpu_takes_locked(struct virq_vcpu *vcpu,
 	return takes_ids(vcpu, &ids, msg, false);
 }
 
-/**
- * virq_deliver_msg() - deliver an interrupt message on the APIC bus
- * @chip: the chip
- * @msg: the decoded message (IOAPIC pin, MSI or IPI)
- * @k: kick set the caller flushes once its locks are dropped
- * @dest_map: if not NULL, the indexes of the vCPUs that accepted it
- *	      (even coalesced: each owes an EOI) are set here
- *
- * Return: the number of vCPUs it became pending on, 0 if coalesced on
- * every destination that accepted it, -1 if none accepted it.
+/*
+ * The delivery itself. With @atomic (the caller has interrupts off), a
+ * message whose candidates the map cannot narrow to at most
+ * VIRQ_ATOMIC_FANOUT vCPUs is refused with -EWOULDBLOCK before anything
+ * is touched; the number of vCPUs an atomic delivery visits is recorded.
  */
-int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
-		     struct virq_kicks *k, unsigned long *dest_map)
+static int deliver(struct virq_chip *chip, const struct virq_irq_msg *msg,
+		   struct virq_kicks *k, unsigned long *dest_map, bool atomic)
 {
 	/*
 	 * SDM 11.11.1: an MSI with the redirection hint set goes to the
@@ -562,6 +561,13 @@ int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
 		resolve(m, msg, &d);
 	rcu_read_unlock();
 
+	if (atomic) {
+		u32 visit = d.all || d.scan ? n : d.n;
+
+		if (visit > VIRQ_ATOMIC_FANOUT)
+			return -EWOULDBLOCK;
+		virq_stats_atomic_fanout(chip, visit);
+	}
 	if (lowest)
 		bitmap_zero(cand, n);
 	/*
@@ -593,4 +599,43 @@ int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
 	}
 	return ret;
 }
+
+/**
+ * virq_deliver_msg() - deliver an interrupt message on the APIC bus
+ * @chip: the chip
+ * @msg: the decoded message (IOAPIC pin, MSI or IPI)
+ * @k: kick set the caller flushes once its locks are dropped
+ * @dest_map: if not NULL, the indexes of the vCPUs that accepted it
+ *	      (even coalesced: each owes an EOI) are set here
+ *
+ * Process context with interrupts on: the message may visit every vCPU.
+ *
+ * Return: the number of vCPUs it became pending on, 0 if coalesced on
+ * every destination that accepted it, -1 if none accepted it.
+ */
+int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
+		     struct virq_kicks *k, unsigned long *dest_map)
+{
+	return deliver(chip, msg, k, dest_map, false);
+}
 EXPORT_SYMBOL_IF_KUNIT(virq_deliver_msg);
+
+/**
+ * virq_deliver_msg_atomic() - the same with interrupts off
+ * @chip: the chip
+ * @msg: the decoded message
+ * @k: kick set the caller flushes once its locks are dropped (at most
+ *     VIRQ_ATOMIC_FANOUT vCPUs go in)
+ *
+ * Return: as virq_deliver_msg(), or -EWOULDBLOCK with nothing done when
+ * the message may name more than VIRQ_ATOMIC_FANOUT vCPUs (a broadcast,
+ * a destination the map cannot resolve, a map being rebuilt on a chip
+ * that large): the caller sends it from process context.
+ */
+int virq_deliver_msg_atomic(struct virq_chip *chip,
+			    const struct virq_irq_msg *msg,
+			    struct virq_kicks *k)
+{
+	return deliver(chip, msg, k, NULL, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_deliver_msg_atomic);

@@ -25,7 +25,8 @@
 
 #define VIRQ_CHIP_ALL_FLAGS (VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | \
 			     VIRQ_CHIP_LAPIC | VIRQ_CHIP_32BIT_IDS | \
-			     VIRQ_CHIP_LOGICAL_LEVELS)
+			     VIRQ_CHIP_LOGICAL_LEVELS | \
+			     VIRQ_CHIP_ELECTRICAL_LEVELS)
 
 /**
  * virq_chip_config_check() - validate a VIRQ_CREATE_CHIP argument
@@ -39,6 +40,10 @@ int virq_chip_config_check(const struct virq_chip_config *cfg)
 	u32 i, n = cfg->nr_ioapics;
 
 	if (cfg->flags & ~VIRQ_CHIP_ALL_FLAGS)
+		return -EINVAL;
+	/* Logical levels are the default; asking for both is a mistake. */
+	if ((cfg->flags & VIRQ_CHIP_LOGICAL_LEVELS) &&
+	    (cfg->flags & VIRQ_CHIP_ELECTRICAL_LEVELS))
 		return -EINVAL;
 	/* The supported sets: PIC, PIC + IOAPIC, PIC + IOAPIC + LAPIC. */
 	if (!(cfg->flags & VIRQ_CHIP_PIC))
@@ -106,6 +111,7 @@ static void virq_chip_release(struct kref *ref)
 		xa_erase(&virq_chip_ids, chip->id);
 	/* No fd is left, so no reader can hold the table. */
 	virq_routing_free(rcu_dereference_protected(chip->routing, true));
+	virq_grace_destroy(&chip->grace);
 	kfree(chip->vcpus);
 	kfree(chip->pic);
 	mutex_destroy(&chip->lock);
@@ -163,7 +169,8 @@ static int virq_ioctl_irq_line(struct virq_chip *chip,
 	/* A raise goes through even if its counters cannot be allocated. */
 	if (il.level)
 		(void)virq_stats_prepare(chip, il.irq);
-	r = virq_irq_line(chip, il.irq, il.level, status);
+	r = virq_irq_line(chip, il.irq, il.level,
+			  status ? VIRQ_LINE_STATUS : 0);
 	/* Only the status word goes back. */
 	if (status && copy_to_user(&argp->status, &r, sizeof(r)))
 		return -EFAULT;
@@ -190,7 +197,7 @@ static int virq_ioctl_signal_msi(struct virq_chip *chip,
 			    chip->cfg.flags & VIRQ_CHIP_32BIT_IDS, &msg))
 		return -EINVAL;
 	virq_kicks_init(&k);
-	status = virq_msi_send(chip, &msg, &k);
+	status = virq_msi_send(chip, &msg, &k, false);
 	virq_kicks_flush(chip, &k);
 	atomic64_inc(&chip->msis);
 	trace_virq_msi(chip->id, m.address_lo, m.address_hi, m.data, status);
@@ -307,6 +314,8 @@ static int virq_ioctl_irqchip(struct virq_chip *chip, void __user *argp,
 		    n >= chip->cfg.nr_ioapics)
 			goto out;
 		io = chip->ioapic[array_index_nospec(n, chip->cfg.nr_ioapics)];
+		/* Messages for many vCPUs that are on their way go first. */
+		virq_ioapic_flush(io);
 		if (set) {
 			if (!virq_irqchip_tail_clear(ic, sizeof(ic->chip.ioapic)))
 				goto out;
@@ -390,6 +399,10 @@ struct virq_chip *virq_chip_alloc(const struct virq_chip_config *cfg)
 	chip = kzalloc(sizeof(*chip), VIRQ_GFP);
 	if (!chip)
 		return ERR_PTR(-ENOMEM);
+	if (virq_grace_init(&chip->grace)) {
+		kfree(chip);
+		return ERR_PTR(-ENOMEM);
+	}
 	kref_init(&chip->ref);
 	mutex_init(&chip->lock);
 	mutex_init(&chip->map_lock);

@@ -165,9 +165,10 @@ static int routing_show(struct seq_file *m, void *unused)
 	const struct virq_routing *rt;
 	const struct virq_route *e;
 	u32 i;
+	unsigned int idx;
 
-	rcu_read_lock();
-	rt = rcu_dereference(chip->routing);
+	idx = virq_grace_read_lock(&chip->grace);
+	rt = virq_routing_deref(chip);
 	seq_printf(m, "%u routes, GSIs 0-%u\n", rt->nr,
 		   rt->nr_gsis ? rt->nr_gsis - 1 : 0);
 	for (i = 0; i < rt->nr; i++) {
@@ -193,7 +194,7 @@ static int routing_show(struct seq_file *m, void *unused)
 				   e->gsi);
 		}
 	}
-	rcu_read_unlock();
+	virq_grace_read_unlock(&chip->grace, idx);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(routing);

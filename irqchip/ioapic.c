@@ -33,13 +33,32 @@
  * Fixed and lowest-priority entries alone use remote IRR: NMI, SMI, INIT
  * and ExtINT entries behave as edges whatever their trigger bit says.
  *
+ * Levels: a pin's line level is logical (1 = asserted) unless the chip was
+ * created with VIRQ_CHIP_ELECTRICAL_LEVELS; then it is the wire's, and an
+ * active-low pin asserts at 0. A logical source (an irqfd) asserts the
+ * pin whatever its polarity: on a chip with wire levels it drives the
+ * level the entry's polarity asserts at the time.
+ *
+ * Messages for many vCPUs: the delivery runs under io->lock with
+ * interrupts off, so it may visit at most VIRQ_ATOMIC_FANOUT vCPUs. A
+ * message the destination map cannot narrow that far (a broadcast on a
+ * large chip) is sent by send_work instead: the pin is "send pending"
+ * (delivery status 1) until it has gone, nothing else sends that pin
+ * meanwhile (a further asserting edge is remembered once, a level pin is
+ * looked at again when the message has gone), and a level pin's remote
+ * IRR is set when the message is committed, so that an EOI of it can
+ * never arrive before remote IRR is set. The message sent is the entry as
+ * it reads when the work item sends it.
+ *
  * Locks: ioapic->lock (spinlock, irqsave) protects everything in struct
  * virq_ioapic but gsi_base, index and version (fixed); base is written
  * under it and read racily by the MMIO dispatch only. Every helper below
- * runs with it held. It nests outside vcpu->irq_lock (deliveries, the
- * vCPUs' EOI bookkeeping); kicks are collected and issued after it is
- * dropped. The RTC's debts are kept by the vCPUs (vcpu.c).
- * May call: bus.c (virq_deliver_msg), vcpu.c (virq_kicks_*,
+ * runs with it held but send_work, which drops it to deliver. It nests
+ * outside vcpu->irq_lock (deliveries, the vCPUs' EOI bookkeeping); kicks
+ * are collected and issued after it is dropped. The RTC's debts are kept
+ * by the vCPUs (vcpu.c).
+ * May call: bus.c (virq_deliver_msg, virq_deliver_msg_atomic), vcpu.c
+ * (virq_kicks_*,
  * virq_rtc_forget_all and virq_rtc_vector_changed, under ioapic->lock);
  * its tracepoints (virq_ioapic_*) are in virq_trace.h.
  */
@@ -50,6 +69,7 @@
 #include <linux/nospec.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 #include <kunit/visibility.h>
 
 #include "virq.h"
@@ -104,18 +124,29 @@ static u8 rte_vector(u64 rte)
 	return rte & VIRQ_IOAPIC_RTE_VECTOR;
 }
 
+/* Does the chip take wire levels (VIRQ_CHIP_ELECTRICAL_LEVELS)? */
+static bool wire_levels(struct virq_ioapic *io)
+{
+	return io->chip->cfg.flags & VIRQ_CHIP_ELECTRICAL_LEVELS;
+}
+
+static bool rte_active_low(u64 rte)
+{
+	return rte & VIRQ_IOAPIC_RTE_ACTIVE_LOW;
+}
+
 /*
- * Is the pin asserted? Its line level, seen through its polarity; with
- * VIRQ_CHIP_LOGICAL_LEVELS the level already is the assertion (KVM's).
+ * Is the pin asserted? By default the level is the assertion (KVM's
+ * logical levels); with wire levels, the level seen through its polarity.
  */
 static bool pin_asserted(struct virq_ioapic *io, unsigned int pin)
 {
 	bool high = io->line_level & BIT(pin);
 
 	lockdep_assert_held(&io->lock);
-	if (io->chip->cfg.flags & VIRQ_CHIP_LOGICAL_LEVELS)
+	if (!wire_levels(io))
 		return high;
-	return high != !!(io->rte[pin] & VIRQ_IOAPIC_RTE_ACTIVE_LOW);
+	return high != rte_active_low(io->rte[pin]);
 }
 
 /*
@@ -147,6 +178,39 @@ static void rte_to_msg(u64 rte, struct virq_irq_msg *msg)
 	msg->dest = rte >> VIRQ_IOAPIC_RTE_DEST_SHIFT;
 }
 
+/* Delivery modes an entry can send: 011 and 110 are reserved. */
+static bool rte_dm_valid(u64 rte)
+{
+	u32 dm = (rte >> VIRQ_IOAPIC_RTE_DM_SHIFT) & 7;
+
+	return dm != 3 && dm != VIRQ_DM_SIPI;
+}
+
+/*
+ * The pin's message is for more vCPUs than may be visited here: commit it
+ * to send_work. A level pin is in service from now (remote IRR), so that
+ * its EOI can never come first. Returns the status of a message sent.
+ */
+static int ioapic_defer(struct virq_ioapic *io, unsigned int pin,
+			const struct virq_irq_msg *msg)
+{
+	lockdep_assert_held(&io->lock);
+	io->sending |= BIT(pin);
+	io->send_again &= ~BIT(pin);
+	io->eoi_in_flight &= ~BIT(pin);
+	if (msg->rtc_track)
+		io->rtc_sending = true;
+	if (msg->trigger_level) {
+		io->rte[pin] |= VIRQ_IOAPIC_RTE_REMOTE_IRR;
+		io->delivered_vector[pin] = msg->vector;
+	}
+	atomic64_inc(&io->chip->fanout_deferred);
+	trace_virq_ioapic_deliver(virq_chip_id(io->chip), io->index, pin,
+				  msg, VIRQ_IOAPIC_DEFERRED);
+	queue_work(virq_inject_wq, &io->send_work);
+	return 1;
+}
+
 /*
  * Send the pin's message. Level pins get remote IRR when a LAPIC accepts
  * (even coalesced: it will EOI the vector). Returns the delivery status.
@@ -166,7 +230,7 @@ static int ioapic_deliver(struct virq_ioapic *io, unsigned int pin,
 	case VIRQ_DM_LOWEST:
 		/*
 		 * The RTC's tick: each vCPU that accepts it owes its EOI
-		 * (counted in chip->rtc_pending), the vector is noted first.
+		 * (counted in chip->rtc_debt), the vector is noted first.
 		 */
 		if (rtc_track) {
 			msg.rtc_track = true;
@@ -178,7 +242,9 @@ static int ioapic_deliver(struct virq_ioapic *io, unsigned int pin,
 	case VIRQ_DM_NMI:
 	case VIRQ_DM_INIT:
 	case VIRQ_DM_EXTINT:
-		status = virq_deliver_msg(io->chip, &msg, k, NULL);
+		status = virq_deliver_msg_atomic(io->chip, &msg, k);
+		if (status == -EWOULDBLOCK)
+			return ioapic_defer(io, pin, &msg);
 		break;
 	default:	/* 011 and 110 are reserved: nothing is sent */
 		status = -1;
@@ -193,7 +259,10 @@ static int ioapic_deliver(struct virq_ioapic *io, unsigned int pin,
 	return status;
 }
 
-/* A level pin that may send now does: asserted, unmasked, not waiting. */
+/*
+ * A level pin that may send now does: asserted, unmasked, not waiting
+ * for an EOI, the throttle or its message in flight.
+ */
 static void ioapic_service_level(struct virq_ioapic *io, unsigned int pin,
 				 struct virq_kicks *k)
 {
@@ -202,45 +271,73 @@ static void ioapic_service_level(struct virq_ioapic *io, unsigned int pin,
 	lockdep_assert_held(&io->lock);
 	if (rte_level_irr(rte) && !rte_masked(rte) &&
 	    !(rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) &&
-	    !(io->eoi_deferred & BIT(pin)) && pin_asserted(io, pin))
+	    !((io->eoi_deferred | io->sending) & BIT(pin)) &&
+	    pin_asserted(io, pin))
 		ioapic_deliver(io, pin, false, k);
+}
+
+/*
+ * An assertion while the pin's message is in flight: a level pin is
+ * looked at again when it has gone; an asserting edge is remembered, once
+ * (as the pin's IRR would hold it), but a tracked RTC tick is coalesced
+ * (the one in flight is not EOI'd).
+ */
+static int ioapic_in_flight(struct virq_ioapic *io, unsigned int pin,
+			    bool was, bool rtc)
+{
+	lockdep_assert_held(&io->lock);
+	if (rte_level_irr(io->rte[pin]) || was || rtc ||
+	    (io->send_again & BIT(pin)))
+		return 0;
+	io->send_again |= BIT(pin);
+	return 1;
 }
 
 /**
  * virq_ioapic_set_irq() - drive an input pin
  * @io: the IOAPIC
  * @pin: 0-23 (checked by the routing table)
- * @level: the line's electrical level
- * @line_status: the caller reports a status (VIRQ_IRQ_LINE_STATUS): RTC
- *		 interrupts not yet EOI'd everywhere are then coalesced
+ * @level: the line's level: logical, or the wire's on a chip with
+ *	   VIRQ_CHIP_ELECTRICAL_LEVELS
+ * @flags: VIRQ_LINE_STATUS (the caller reports a status: RTC interrupts
+ *	   not yet EOI'd everywhere are then coalesced), VIRQ_LINE_LOGICAL
+ *	   (@level is an assertion whatever the chip's levels: an irqfd)
  * @k: kick set the caller flushes
  *
  * Return: -1 if the pin is masked or nobody accepted the message; 0 if it
  * was coalesced (no asserting edge, remote IRR still set, RTC not EOI'd,
- * or every destination had it pending); else the number of CPUs.
+ * a message of the pin in flight, or every destination had it pending);
+ * else the number of CPUs (1 for a message committed to send_work).
  */
 int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
-			int level, bool line_status, struct virq_kicks *k)
+			int level, unsigned int flags, struct virq_kicks *k)
 {
+	bool line_status = flags & VIRQ_LINE_STATUS;
+	unsigned long iflags;
 	bool was, now;
-	unsigned long flags;
 	int status;
 	u64 rte;
 
 	pin = array_index_nospec(pin, VIRQ_IOAPIC_NUM_PINS);
-	spin_lock_irqsave(&io->lock, flags);
+	spin_lock_irqsave(&io->lock, iflags);
+	rte = io->rte[pin];
+	/* An assertion on a wire-level chip: the level the polarity wants. */
+	if ((flags & VIRQ_LINE_LOGICAL) && wire_levels(io))
+		level = !!level != rte_active_low(rte);
 	was = pin_asserted(io, pin);
 	if (level)
 		io->line_level |= BIT(pin);
 	else
 		io->line_level &= ~BIT(pin);
 	now = pin_asserted(io, pin);
-	rte = io->rte[pin];
 
 	if (rte_masked(rte)) {
 		status = -1;		/* a masked edge is lost */
 	} else if (!now) {
 		status = 0;		/* lowering: nothing to send */
+	} else if (io->sending & BIT(pin)) {
+		status = ioapic_in_flight(io, pin, was,
+					  line_status && is_rtc_pin(io, pin));
 	} else if (rte_level_irr(rte)) {
 		if ((rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) ||
 		    (io->eoi_deferred & BIT(pin)))
@@ -250,7 +347,7 @@ int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
 	} else if (was) {
 		status = 0;		/* edge: no asserting edge */
 	} else if (line_status && is_rtc_pin(io, pin) &&
-		   atomic_read(&io->chip->rtc_pending) > 0) {
+		   virq_rtc_pending(io->chip) > 0) {
 		status = 0;		/* the last RTC tick is not EOI'd */
 	} else {
 		status = ioapic_deliver(io, pin,
@@ -258,10 +355,93 @@ int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
 	}
 	trace_virq_ioapic_set_irq(virq_chip_id(io->chip), io->index, pin,
 				  level, status);
-	spin_unlock_irqrestore(&io->lock, flags);
+	spin_unlock_irqrestore(&io->lock, iflags);
 	return status;
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_set_irq);
+
+static void ioapic_eoi_redeliver(struct virq_ioapic *io, u32 pins,
+				 struct virq_kicks *k);
+
+/*
+ * A message committed by ioapic_defer() has gone with @status: look at its
+ * pin again. A level message nobody took leaves the pin out of service
+ * (nothing will EOI it; the next change of the line tries again, as a
+ * refused synchronous delivery does). A level pin whose EOI came while
+ * its message was in flight goes through the EOI's own re-delivery (and
+ * its storm throttle). An edge asserted again meanwhile is sent again.
+ */
+static void ioapic_landed(struct virq_ioapic *io, unsigned int pin,
+			  int status, struct virq_kicks *k)
+{
+	bool eoi = io->eoi_in_flight & BIT(pin);
+	bool again = io->send_again & BIT(pin);
+	u64 rte = io->rte[pin];
+
+	lockdep_assert_held(&io->lock);
+	io->sending &= ~BIT(pin);
+	io->eoi_in_flight &= ~BIT(pin);
+	io->send_again &= ~BIT(pin);
+	if (rte_level_irr(rte)) {
+		if (status < 0)
+			io->rte[pin] &= ~VIRQ_IOAPIC_RTE_REMOTE_IRR;
+		else if (eoi && !(rte & VIRQ_IOAPIC_RTE_REMOTE_IRR))
+			ioapic_eoi_redeliver(io, BIT(pin), k);
+	} else if (again && !rte_masked(rte)) {
+		ioapic_deliver(io, pin, false, k);
+	}
+}
+
+/*
+ * send_work: the messages committed by ioapic_defer(), sent from process
+ * context (any number of vCPUs), lowest pin first. A restore in between
+ * (send_gen) cancels a flight; then ioapic_landed() looks at the pin.
+ */
+static void ioapic_send_work(struct work_struct *work)
+{
+	struct virq_ioapic *io = container_of(work, struct virq_ioapic,
+					      send_work);
+	struct virq_chip *chip = io->chip;
+	struct virq_irq_msg msg;
+	struct virq_kicks k;
+	unsigned long flags;
+	unsigned int pin;
+	int status;
+	u64 rte;
+	u32 gen;
+
+	virq_kicks_init(&k);
+	spin_lock_irqsave(&io->lock, flags);
+	while (io->sending) {
+		pin = __ffs(io->sending);
+		gen = io->send_gen;
+		rte = io->rte[pin];
+		rte_to_msg(rte, &msg);
+		msg.trigger_level = rte_level_irr(rte);
+		msg.rtc_track = io->rtc_sending && is_rtc_pin(io, pin);
+		if (msg.trigger_level)
+			io->delivered_vector[pin] = msg.vector;
+		if (msg.rtc_track)
+			WRITE_ONCE(chip->rtc_vector, msg.vector);
+		spin_unlock_irqrestore(&io->lock, flags);
+
+		status = rte_dm_valid(rte) ?
+			 virq_deliver_msg(chip, &msg, &k, NULL) : -1;
+		trace_virq_ioapic_deliver(virq_chip_id(chip), io->index, pin,
+					  &msg, status);
+		virq_kicks_flush(chip, &k);
+		cond_resched();
+
+		spin_lock_irqsave(&io->lock, flags);
+		if (gen != io->send_gen || !(io->sending & BIT(pin)))
+			continue;	/* a restore cancelled it */
+		if (msg.rtc_track)
+			io->rtc_sending = false;
+		ioapic_landed(io, pin, status, &k);
+	}
+	spin_unlock_irqrestore(&io->lock, flags);
+	virq_kicks_flush(chip, &k);
+}
 
 /*
  * The EOI of a level-triggered @vector reached this IOAPIC: clear remote
@@ -285,6 +465,8 @@ static u32 ioapic_eoi_clear(struct virq_ioapic *io, u8 vector)
 		io->rte[pin] &= ~VIRQ_IOAPIC_RTE_REMOTE_IRR;
 		cleared |= BIT(pin);
 	}
+	/* In flight: ioapic_landed() re-delivers them when they have gone. */
+	io->eoi_in_flight |= cleared & io->sending;
 	return cleared;
 }
 
@@ -299,6 +481,9 @@ static void ioapic_eoi_redeliver(struct virq_ioapic *io, u32 pins,
 	lockdep_assert_held(&io->lock);
 	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
 		if (!(pins & BIT(pin)))
+			continue;
+		/* Its message is in flight: send_work looks at it after. */
+		if (io->sending & BIT(pin))
 			continue;
 		rte = io->rte[pin];
 		if (!rte_level_irr(rte) || rte_masked(rte) ||
@@ -408,8 +593,11 @@ static u64 rte_read(struct virq_ioapic *io, unsigned int pin)
 	u64 rte = io->rte[pin];
 
 	lockdep_assert_held(&io->lock);
-	/* Delivery status: a message is pending, held by the throttle. */
-	if (io->eoi_deferred & BIT(pin))
+	/*
+	 * Delivery status: a message is pending, held by the throttle or
+	 * in flight through send_work.
+	 */
+	if ((io->eoi_deferred | io->sending) & BIT(pin))
 		rte |= VIRQ_IOAPIC_RTE_DELIVS;
 	return rte;
 }
@@ -604,13 +792,31 @@ void virq_ioapic_init(struct virq_ioapic *io, struct virq_chip *chip,
 		io->rte[pin] = RTE_RESET;
 	hrtimer_init(&io->storm_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	io->storm_timer.function = ioapic_storm_expired;
+	INIT_WORK(&io->send_work, ioapic_send_work);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_init);
 
-/* Stop the throttle's timer; nothing else of the IOAPIC runs afterwards. */
+/**
+ * virq_ioapic_flush() - let messages in flight go before a save or restore
+ * @io: the IOAPIC
+ *
+ * Process context, no lock held. A message committed after this returns
+ * is saved as in flight (delivery status) and sent again at a restore.
+ */
+void virq_ioapic_flush(struct virq_ioapic *io)
+{
+	flush_work(&io->send_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_flush);
+
+/*
+ * Stop the throttle's timer (which may queue send_work), then send_work;
+ * nothing else of the IOAPIC runs afterwards.
+ */
 void virq_ioapic_destroy(struct virq_ioapic *io)
 {
 	hrtimer_cancel(&io->storm_timer);
+	cancel_work_sync(&io->send_work);
 }
 
 /* KVM's irr: the level pins asserted (edge pins never wait in here). */
@@ -642,7 +848,8 @@ int virq_ioapic_get_state(struct virq_ioapic *io, struct virq_ioapic_state *st)
 		st->delivered_vector[pin] = io->delivered_vector[pin];
 		st->eoi_count[pin] = io->eoi_count[pin];
 	}
-	st->flags = VIRQ_IOAPIC_STATE_EXT;
+	st->flags = VIRQ_IOAPIC_STATE_EXT |
+		    (wire_levels(io) ? VIRQ_IOAPIC_STATE_WIRE_LEVELS : 0);
 	st->version = io->version;
 	st->line_level = io->line_level;
 	st->eoi_deferred = io->eoi_deferred;
@@ -660,7 +867,7 @@ EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_get_state);
 static u32 levels_from_irr(struct virq_ioapic *io,
 			   const struct virq_ioapic_state *st)
 {
-	bool logical = io->chip->cfg.flags & VIRQ_CHIP_LOGICAL_LEVELS;
+	bool logical = !wire_levels(io);
 	unsigned int pin;
 	u32 lv = 0;
 
@@ -680,13 +887,14 @@ static u32 levels_from_irr(struct virq_ioapic *io,
 static int ioapic_state_check(struct virq_ioapic *io,
 			      const struct virq_ioapic_state *st)
 {
-	bool logical = io->chip->cfg.flags & VIRQ_CHIP_LOGICAL_LEVELS;
+	bool logical = !wire_levels(io);
 	struct virq_chip *chip = io->chip;
 	unsigned int pin, i;
 	u32 lv;
 	u64 rte;
 
-	if (st->pad || (st->flags & ~VIRQ_IOAPIC_STATE_EXT))
+	if (st->pad || (st->flags & ~(VIRQ_IOAPIC_STATE_EXT |
+				       VIRQ_IOAPIC_STATE_WIRE_LEVELS)))
 		return -EINVAL;
 	if ((st->base_address & (VIRQ_IOAPIC_WINDOW - 1)) ||
 	    st->base_address > U32_MAX - VIRQ_IOAPIC_WINDOW + 1)
@@ -714,6 +922,9 @@ static int ioapic_state_check(struct virq_ioapic *io,
 		return 0;
 	}
 	if (st->version != io->version)
+		return -EINVAL;
+	/* Levels of the other kind would invert every active-low pin. */
+	if (!!(st->flags & VIRQ_IOAPIC_STATE_WIRE_LEVELS) != wire_levels(io))
 		return -EINVAL;
 	lv = st->line_level;
 	if (lv & ~GENMASK(VIRQ_IOAPIC_NUM_PINS - 1, 0))
@@ -763,6 +974,12 @@ int virq_ioapic_set_state(struct virq_ioapic *io,
 	}
 	io->line_level = ext ? st->line_level : levels_from_irr(io, st);
 	io->eoi_deferred = ext ? st->eoi_deferred : 0;
+	/* Messages in flight belong to the state replaced. */
+	io->send_gen++;
+	io->sending = 0;
+	io->send_again = 0;
+	io->eoi_in_flight = 0;
+	io->rtc_sending = false;
 	/* KVM's format has no delivered vectors: pin 8's entry names it. */
 	if (io->index == 0 && io->chip->rtc_vector !=
 	    io->delivered_vector[IOAPIC_RTC_PIN]) {
@@ -770,8 +987,18 @@ int virq_ioapic_set_state(struct virq_ioapic *io,
 			   io->delivered_vector[IOAPIC_RTC_PIN]);
 		virq_rtc_vector_changed(io->chip);
 	}
-	/* Pending level pins go out; held ones wait for the timer. */
+	/*
+	 * Pending level pins go out; held ones wait for the timer. A message
+	 * the saved state had in flight (delivery status set, not the
+	 * throttle's) is sent again, masked or not: the saved vCPUs may never
+	 * have received it.
+	 */
 	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
+		if ((st->redirtbl[pin] & VIRQ_IOAPIC_RTE_DELIVS) &&
+		    !(io->eoi_deferred & BIT(pin))) {
+			ioapic_deliver(io, pin, false, &k);
+			continue;
+		}
 		ioapic_service_level(io, pin, &k);
 		/* KVM's format: an edge it had not delivered yet. */
 		if (!ext && (st->irr & BIT(pin)) && !rte_level(io->rte[pin]) &&

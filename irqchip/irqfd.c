@@ -10,13 +10,23 @@
  * every resample irqfd of one GSI shares one assertion (a resampler) and
  * all of them are notified.
  *
+ * irqfds assert logically: a pulse or a resampler's assertion asserts the
+ * pin whatever its polarity, on chips with wire levels too
+ * (VIRQ_LINE_LOGICAL).
+ *
  * The wake-up callback runs in atomic context (under the eventfd's
  * wait-queue lock, interrupts off, possibly in hard-IRQ context when
- * another subsystem signals the eventfd). It injects there directly: the
- * whole delivery path takes only irqsave spinlocks and RCU, allocates
- * nothing, and kicks from any context. The module parameter irqfd_defer,
- * read when an irqfd is bound, makes that irqfd inject from a work item
- * instead (for comparison: the benchmark measures both).
+ * another subsystem signals the eventfd). It injects there directly when
+ * the work is bounded: the delivery path takes only irqsave spinlocks and
+ * the chip's grace (grace.c), allocates nothing, kicks from any context,
+ * and visits at most
+ * VIRQ_ATOMIC_FANOUT vCPUs (an IOAPIC hands a larger fan-out to its own
+ * work item). An MSI route whose message the destination map cannot
+ * narrow that far is injected from the irqfd's work item instead, as is
+ * every signal while an earlier one waits there (so that they stay in
+ * order). The module parameter irqfd_defer, read when an irqfd is bound,
+ * makes that irqfd always inject from the work item (for comparison: the
+ * benchmark measures both).
  *
  * An edge is one pass over one routing-table snapshot (virq_irq_pulse),
  * so a routing update can never assert a pin through the old table and
@@ -32,18 +42,23 @@
  *
  * Teardown: whoever takes an irqfd off chip->irqfds under irqfd_lock owns
  * its teardown: DEASSIGN and chip release run it synchronously; the
- * eventfd's HUP (atomic) queues it on virq_irqfd_wq. It removes the wait
+ * eventfd's HUP (atomic) queues it on virq_cleanup_wq, a workqueue of its
+ * own: a teardown waits for its irqfd's queued injection, which must
+ * never wait behind teardowns on the same workqueue. It removes the wait
  * entry under the eventfd's lock (after which no injection can start),
- * waits for a queued injection, leaves the resampler and waits for RCU
- * readers, then frees. nr_irqfds counts an irqfd until it is freed, so
- * VIRQ_MAX_IRQFDS bounds memory, and chip release waits for it to reach 0.
+ * waits for a queued injection, leaves the resampler and waits for the
+ * chip's grace readers, then frees. nr_irqfds counts an irqfd until it is
+ * freed, so VIRQ_MAX_IRQFDS bounds memory, and chip release waits for it
+ * to reach 0: the last teardown drops it and wakes the waiter under
+ * irqfd_lock, and the waiter takes that lock once more before it lets
+ * the chip go, so no teardown touches a freed chip.
  *
  * Locks: chip->irqfd_lock (spinlock, irqsave) protects chip->irqfds and
  * nr_irqfds; it nests inside an eventfd's wait-queue lock. resample_lock
  * (mutex) protects the resampler lists' writers, and a routing update
  * holds it throughout (it nests outside chip->lock); the EOI paths read
- * the lists under RCU. virq_irqfd_lock (mutex) serialises binding against the set
- * of bound eventfds.
+ * the lists under the chip's grace. virq_irqfd_lock (mutex) serialises
+ * binding against the set of bound eventfds.
  * May call: routing.c (virq_irq_line), eventfd.
  */
 #include <linux/eventfd.h>
@@ -66,7 +81,11 @@ module_param(irqfd_defer, bool, 0644);
 MODULE_PARM_DESC(irqfd_defer,
 		 "irqfd injects from a work item instead of the eventfd wake-up (for measurements)");
 
-static struct workqueue_struct *virq_irqfd_wq;
+/* Injections out of atomic context (irqfds, IOAPIC fan-out: virq.h). */
+struct workqueue_struct *virq_inject_wq;
+EXPORT_SYMBOL_IF_KUNIT(virq_inject_wq);
+/* irqfd teardowns queued by an eventfd's HUP: they wait for injections. */
+static struct workqueue_struct *virq_cleanup_wq;
 
 /* Every eventfd bound to an irqfd, on any chip: one binding each. */
 static DEFINE_XARRAY(virq_irqfd_bound);
@@ -75,9 +94,8 @@ static DEFINE_MUTEX(virq_irqfd_lock);
 struct virq_resampler {
 	struct virq_chip *chip;
 	u32 gsi;
-	struct list_head irqfds;	/* RCU; writers hold resample_lock */
+	struct list_head irqfds;	/* grace readers; writers: resample_lock */
 	struct list_head link;		/* chip->resamplers */
-	struct rcu_head rcu;
 };
 
 struct virq_irqfd {
@@ -86,6 +104,7 @@ struct virq_irqfd {
 	u32 gsi;
 	bool defer;
 	struct virq_resampler *resampler;	/* RESAMPLE only */
+	struct virq_resampler *dead;	/* left empty: freed after a grace period */
 	struct eventfd_ctx *resample_ctx;
 	struct list_head link;		/* chip->irqfds, under irqfd_lock */
 	struct list_head gone;		/* a detaching caller's own list */
@@ -105,32 +124,54 @@ static void irqfd_signal(struct eventfd_ctx *ctx)
 #endif
 }
 
-static void irqfd_do_inject(struct virq_irqfd *irqfd)
+/*
+ * Inject: a pulse, or (resample) an assertion held until the guest's EOI
+ * (virq_resample_ack()). From the wake-up (@flags VIRQ_LINE_ATOMIC) it
+ * returns -EWOULDBLOCK, having done nothing, when the work would not be
+ * bounded.
+ */
+static int irqfd_do_inject(struct virq_irqfd *irqfd, unsigned int flags)
 {
 	struct virq_chip *chip = irqfd->chip;
+	bool atomic = flags & VIRQ_LINE_ATOMIC;
+	int r;
 
-	trace_virq_irqfd_inject(chip->id, irqfd->gsi, !!irqfd->resampler);
-	virq_stats_irqfd(chip);
-	if (irqfd->resampler) {
-		/* Level: asserted until the guest's EOI (virq_resample_ack). */
-		virq_irq_line(chip, irqfd->gsi, 1, false);
-		return;
+	trace_virq_irqfd_inject(chip->id, irqfd->gsi, !!irqfd->resampler,
+				atomic ? VIRQ_IRQFD_INJ_WAKEUP :
+					 VIRQ_IRQFD_INJ_WORK);
+	flags |= VIRQ_LINE_LOGICAL;
+	if (irqfd->resampler)
+		r = virq_irq_line(chip, irqfd->gsi, 1, flags);
+	else
+		r = virq_irq_pulse(chip, irqfd->gsi, flags);
+	if (r == -EWOULDBLOCK) {
+		trace_virq_irqfd_inject(chip->id, irqfd->gsi,
+					!!irqfd->resampler,
+					VIRQ_IRQFD_INJ_DEFER);
+		return r;
 	}
-	virq_irq_pulse(chip, irqfd->gsi);
+	virq_stats_irqfd(chip);
+	return r;
 }
 
-/* A signal: inject now, or from the work item. */
+/*
+ * A signal, in the wake-up: inject now, or from the work item when asked
+ * to (irqfd_defer), when the injection would not be bounded here, or
+ * when an earlier signal still waits there (no overtaking it).
+ */
 static void irqfd_signalled(struct virq_irqfd *irqfd)
 {
-	if (irqfd->defer)
-		queue_work(virq_irqfd_wq, &irqfd->inject);
-	else
-		irqfd_do_inject(irqfd);
+	if (irqfd->defer || work_pending(&irqfd->inject) ||
+	    irqfd_do_inject(irqfd, VIRQ_LINE_ATOMIC) == -EWOULDBLOCK) {
+		if (!irqfd->defer)
+			atomic64_inc(&irqfd->chip->irqfd_deferred);
+		queue_work(virq_inject_wq, &irqfd->inject);
+	}
 }
 
 static void irqfd_inject_work(struct work_struct *work)
 {
-	irqfd_do_inject(container_of(work, struct virq_irqfd, inject));
+	irqfd_do_inject(container_of(work, struct virq_irqfd, inject), 0);
 }
 
 static bool irqfd_active(struct virq_irqfd *irqfd)
@@ -160,7 +201,7 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 			trace_virq_irqfd_bind(chip->id, irqfd->gsi,
 					      !!irqfd->resampler,
 					      VIRQ_IRQFD_EV_HUP);
-			queue_work(virq_irqfd_wq, &irqfd->shutdown);
+			queue_work(virq_cleanup_wq, &irqfd->shutdown);
 		}
 		spin_unlock_irqrestore(&chip->irqfd_lock, iflags);
 	}
@@ -229,23 +270,25 @@ static struct virq_resampler *resampler_get(struct virq_chip *chip, u32 gsi)
 	return r;
 }
 
-static void resampler_put(struct virq_resampler *r)
+/* Returns the resampler if it is left empty: free it after a grace period. */
+static struct virq_resampler *resampler_put(struct virq_resampler *r)
 {
 	struct virq_chip *chip = r->chip;
 
 	lockdep_assert_held(&chip->resample_lock);
 	if (!list_empty(&r->irqfds))
-		return;
+		return NULL;
 	list_del_rcu(&r->link);
 	atomic_dec(&chip->nr_resamplers);
 	/* Its line was asserted for the irqfds that are gone: release it. */
-	virq_irq_line(chip, r->gsi, 0, false);
-	kfree_rcu(r, rcu);
+	virq_irq_line(chip, r->gsi, 0, VIRQ_LINE_LOGICAL);
+	return r;
 }
 
 /*
  * Leave the resampler. The EOI paths walk its list, and signal
- * resample_ctx, under RCU: the irqfd is freed only after a grace period.
+ * resample_ctx, under the chip's grace: the irqfd (and a resampler left
+ * empty) are freed only after a grace period.
  */
 static void irqfd_unlink_resampler(struct virq_irqfd *irqfd)
 {
@@ -253,7 +296,7 @@ static void irqfd_unlink_resampler(struct virq_irqfd *irqfd)
 
 	mutex_lock(&chip->resample_lock);
 	list_del_rcu(&irqfd->rlink);
-	resampler_put(irqfd->resampler);
+	irqfd->dead = resampler_put(irqfd->resampler);
 	mutex_unlock(&chip->resample_lock);
 }
 
@@ -261,11 +304,12 @@ static void irqfd_unlink_resampler(struct virq_irqfd *irqfd)
 static void irqfd_leave_resampler(struct virq_irqfd *irqfd)
 {
 	irqfd_unlink_resampler(irqfd);
-	synchronize_rcu();
+	virq_grace_synchronize(&irqfd->chip->grace);
 }
 
 static void irqfd_free(struct virq_irqfd *irqfd)
 {
+	kfree(irqfd->dead);
 	if (irqfd->resample_ctx)
 		eventfd_ctx_put(irqfd->resample_ctx);
 	mutex_lock(&virq_irqfd_lock);
@@ -294,6 +338,11 @@ static bool irqfd_unhook(struct virq_irqfd *irqfd)
 	return true;
 }
 
+/*
+ * The last thing a teardown does with the chip: chip release may free it
+ * as soon as it sees nr_irqfds reach 0 and then takes irqfd_lock once
+ * (virq_irqfd_release_all()), which waits for this unlock.
+ */
 static void irqfd_finish(struct virq_irqfd *irqfd)
 {
 	struct virq_chip *chip = irqfd->chip;
@@ -301,9 +350,9 @@ static void irqfd_finish(struct virq_irqfd *irqfd)
 
 	irqfd_free(irqfd);
 	spin_lock_irqsave(&chip->irqfd_lock, flags);
-	chip->nr_irqfds--;
+	if (!--chip->nr_irqfds)
+		wake_up_var(&chip->nr_irqfds);
 	spin_unlock_irqrestore(&chip->irqfd_lock, flags);
-	wake_up_var(&chip->nr_irqfds);
 }
 
 static void irqfd_shutdown(struct work_struct *work)
@@ -312,7 +361,7 @@ static void irqfd_shutdown(struct work_struct *work)
 						shutdown);
 
 	if (irqfd_unhook(irqfd))
-		synchronize_rcu();
+		virq_grace_synchronize(&irqfd->chip->grace);
 	irqfd_finish(irqfd);
 }
 
@@ -392,7 +441,7 @@ static int irqfd_assign(struct virq_chip *chip, const struct virq_irqfd_args *a)
 		if (poll.published || retried ||
 		    READ_ONCE(chip->irqfds_closed))
 			break;
-		flush_workqueue(virq_irqfd_wq);
+		flush_workqueue(virq_cleanup_wq);
 		retried = true;
 	}
 	if (!poll.published) {
@@ -454,7 +503,7 @@ static int irqfd_detach(struct virq_chip *chip, struct eventfd_ctx *ctx,
 	list_for_each_entry(irqfd, &gone, gone)
 		grace |= irqfd_unhook(irqfd);
 	if (grace)
-		synchronize_rcu();
+		virq_grace_synchronize(&chip->grace);
 	list_for_each_entry_safe(irqfd, tmp, &gone, gone)
 		irqfd_finish(irqfd);
 	return n;
@@ -511,9 +560,14 @@ int virq_irqfd_ioctl(struct virq_chip *chip, void __user *argp)
  */
 void virq_irqfd_release_all(struct virq_chip *chip)
 {
+	unsigned long flags;
+
 	irqfd_detach(chip, NULL, 0, VIRQ_IRQFD_EV_RELEASE);
 	/* Those an eventfd's HUP queued: wait for their teardown too. */
 	wait_var_event(&chip->nr_irqfds, !READ_ONCE(chip->nr_irqfds));
+	/* The last teardown has dropped irqfd_lock: it is done with us. */
+	spin_lock_irqsave(&chip->irqfd_lock, flags);
+	spin_unlock_irqrestore(&chip->irqfd_lock, flags);
 }
 
 /**
@@ -532,12 +586,13 @@ void virq_resample_ack(struct virq_chip *chip, u32 irqchip, u32 pin)
 	const struct virq_routing *rt;
 	struct virq_resampler *r;
 	struct virq_irqfd *irqfd;
+	unsigned int idx;
 	bool hit;
 	u32 i, n;
 
-	rcu_read_lock();
-	rt = rcu_dereference(chip->routing);
-	list_for_each_entry_rcu(r, &chip->resamplers, link) {
+	idx = virq_grace_read_lock(&chip->grace);
+	rt = virq_routing_deref(chip);
+	list_for_each_entry_rcu(r, &chip->resamplers, link, true) {
 		hit = false;
 		n = virq_routing_find(rt, r->gsi, &e);
 		for (i = 0; i < n; i++)
@@ -547,15 +602,15 @@ void virq_resample_ack(struct virq_chip *chip, u32 irqchip, u32 pin)
 		if (!hit)
 			continue;
 		/* De-assert first: a device still busy asserts again. */
-		virq_irq_line(chip, r->gsi, 0, false);
+		virq_irq_line(chip, r->gsi, 0, VIRQ_LINE_LOGICAL);
 		n = 0;
-		list_for_each_entry_rcu(irqfd, &r->irqfds, rlink) {
+		list_for_each_entry_rcu(irqfd, &r->irqfds, rlink, true) {
 			irqfd_signal(irqfd->resample_ctx);
 			n++;
 		}
 		trace_virq_irqfd_resample(chip->id, r->gsi, irqchip, pin, n);
 	}
-	rcu_read_unlock();
+	virq_grace_read_unlock(&chip->grace, idx);
 }
 
 /**
@@ -580,7 +635,8 @@ void virq_resample_rerouted(struct virq_chip *chip,
 
 	lockdep_assert_held(&chip->resample_lock);
 	list_for_each_entry(r, &chip->resamplers, link) {
-		if (!virq_irq_lower_lost(chip, old, new, r->gsi))
+		if (!virq_irq_lower_lost(chip, old, new, r->gsi,
+					 VIRQ_LINE_LOGICAL))
 			continue;
 		n = 0;
 		list_for_each_entry(irqfd, &r->irqfds, rlink) {
@@ -609,12 +665,19 @@ void virq_irqfd_show(struct seq_file *m, struct virq_chip *chip)
 
 int virq_irqfd_init(void)
 {
-	virq_irqfd_wq = alloc_workqueue("virq-irqfd", WQ_UNBOUND, 0);
-	return virq_irqfd_wq ? 0 : -ENOMEM;
+	virq_inject_wq = alloc_workqueue("virq-inject", WQ_UNBOUND, 0);
+	if (!virq_inject_wq)
+		return -ENOMEM;
+	virq_cleanup_wq = alloc_workqueue("virq-irqfd-cleanup", WQ_UNBOUND, 0);
+	if (!virq_cleanup_wq) {
+		destroy_workqueue(virq_inject_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void virq_irqfd_exit(void)
 {
-	destroy_workqueue(virq_irqfd_wq);
-	/* resamplers are freed with kfree_rcu: nothing of ours pending. */
+	destroy_workqueue(virq_cleanup_wq);
+	destroy_workqueue(virq_inject_wq);
 }

@@ -5,7 +5,8 @@
  * IA32_APIC_BASE) and x2APIC mode (MSRs 0x800-0x8ff), with
  * IA32_APIC_BASE and IA32_TSC_DEADLINE.
  *
- * Modelled: ID, version (six LVT entries, EOI-broadcast suppression), TPR
+ * Modelled: ID, version (six LVT entries, EOI-broadcast suppression where
+ * every IOAPIC of the chip has the EOI register), TPR
  * (kept in the run page, which the VMM writes too), APR, PPR, EOI, LDR,
  * DFR, SVR (software enable, spurious vector, EOI-broadcast suppression),
  * ISR/TMR/IRR, ESR with its write-then-read protocol, ICR (IPIs with every
@@ -38,6 +39,9 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <kunit/visibility.h>
+#ifdef CONFIG_X86
+#include <asm/tsc.h>
+#endif
 
 #include "virq.h"
 #include "virq_trace.h"
@@ -79,11 +83,10 @@
 #define LA_BASE_EN		BIT_ULL(11)
 #define LA_BASE_ADDR		GENMASK_ULL(51, 12)
 #define LA_BASE_DEFAULT	0xfee00000ULL
-#define LA_BASE_RESERVED	(~(LA_BASE_ADDR | LA_BASE_EN | \
-				   LA_BASE_EXTD | LA_BASE_BSP))
 
-/* Version: 0x14, six LVT entries (max index 5), EOI suppression. */
-#define LA_VERSION_VALUE	(0x14 | (5 << 16) | BIT(24))
+/* Version: 0x14, six LVT entries (max index 5); bit 24: EOI suppression. */
+#define LA_VERSION_VALUE	(0x14 | (5 << 16))
+#define LA_VERSION_SUPPRESS_EOI	BIT(24)
 
 /*
  * SVR. Bit 9 is "Focus Processor Checking" (SDM vol. 3, 11.9, Figure
@@ -169,6 +172,36 @@ static u64 timer_floor_ns(void)
 {
 	return max_t(u64, (u64)READ_ONCE(min_timer_period_us) * NSEC_PER_USEC,
 		     1);
+}
+
+/*
+ * IA32_APIC_BASE bits that must be 0 (SDM figure 11-5): the base address
+ * holds bits MAXPHYADDR-1:12, with the vCPU's MAXPHYADDR (the VMM's CPUID,
+ * VIRQ_VCPU_SET_CONFIG).
+ */
+static u64 apic_base_reserved(struct virq_vcpu *vcpu)
+{
+	u32 bits = READ_ONCE(vcpu->maxphyaddr);
+
+	return ~(GENMASK_ULL(bits - 1, 12) | LA_BASE_EN | LA_BASE_EXTD |
+		 LA_BASE_BSP);
+}
+
+/*
+ * EOI-broadcast suppression (version bit 24, SVR bit 12) only where an
+ * EOI can still reach every IOAPIC: through its EOI register, which the
+ * version 0x11 IOAPIC lacks (a suppressed EOI would leave remote IRR set
+ * for good).
+ */
+static bool eoi_suppression(struct virq_vcpu *vcpu)
+{
+	return vcpu->chip->cfg.ioapic_version != VIRQ_IOAPIC_VERSION_11;
+}
+
+static u32 svr_writable(struct virq_vcpu *vcpu)
+{
+	return eoi_suppression(vcpu) ? SVR_WRITABLE :
+				       SVR_WRITABLE & ~SVR_SUPPRESS_EOI;
 }
 
 static struct virq_lapic *apic_of(struct virq_vcpu *vcpu)
@@ -376,6 +409,12 @@ static u64 ns_to_ticks(struct virq_lapic *a, u64 ns, u32 div)
 	return mul_u64_u64_div_u64(ns, a->bus_hz, NSEC_PER_SEC_U64 * div);
 }
 
+/*
+ * The guest's TSC now, and CLOCK_MONOTONIC now in @now: offset + the host's
+ * TSC (VIRQ_CLOCK_HOST_TSC, exact), or offset + @now * tsc_hz / 1e9.
+ */
+static u64 guest_tsc_now(struct virq_lapic *a, ktime_t *now);
+
 /* The guest's TSC at CLOCK_MONOTONIC @ns: offset + ns * tsc_hz / 1e9. */
 static u64 ns_to_tsc(struct virq_lapic *a, u64 ns)
 {
@@ -387,8 +426,33 @@ static u64 ns_to_tsc(struct virq_lapic *a, u64 ns)
 	       mul_u64_u64_div_u64(rem, a->tsc_hz, NSEC_PER_SEC_U64);
 }
 
+/* May the guest's TSC be the host's TSC plus an offset? */
+static bool virq_host_tsc_usable(void)
+{
+#ifdef CONFIG_X86
+	return boot_cpu_has(X86_FEATURE_TSC) && !check_tsc_unstable();
+#else
+	return false;
+#endif
+}
+
+static u64 guest_tsc_now(struct virq_lapic *a, ktime_t *now)
+{
+#ifdef CONFIG_X86
+	if (a->clock_flags & VIRQ_CLOCK_HOST_TSC) {
+		/* The TSC first: a deadline it passes is due by then. */
+		u64 tsc = rdtsc_ordered() + a->tsc_offset;
+
+		*now = ktime_get();
+		return tsc;
+	}
+#endif
+	*now = ktime_get();
+	return ns_to_tsc(a, *now);
+}
+
 /*
- * When (CLOCK_MONOTONIC) the guest's TSC reaches @tsc: now if it already
+ * When (CLOCK_MONOTONIC) the guest's TSC reaches @tsc: 0 if it already
  * has (unsigned, as the architecture compares), KTIME_MAX if that is
  * beyond reach. The division is split into whole seconds and a remainder:
  * mul_u64_u64_div_u64() is mulq/divq on x86-64, which raises #DE when the
@@ -398,11 +462,11 @@ static u64 ns_to_tsc(struct virq_lapic *a, u64 ns)
  */
 static ktime_t tsc_deadline_expiry(struct virq_lapic *a, u64 tsc)
 {
-	ktime_t now = ktime_get();
-	u64 cur = ns_to_tsc(a, now), secs, rem, ns;
+	ktime_t now;
+	u64 cur = guest_tsc_now(a, &now), secs, rem, ns;
 
 	if (tsc <= cur)
-		return now;
+		return 0;
 	secs = div64_u64_rem(tsc - cur, a->tsc_hz, &rem);
 	if (secs >= (KTIME_MAX - now) / NSEC_PER_SEC_U64)
 		return KTIME_MAX;
@@ -463,16 +527,31 @@ static void timer_start_count_locked(struct virq_vcpu *vcpu, u64 count)
 	timer_arm_locked(vcpu, ktime_add_ns(now, first));
 }
 
-static void timer_start_deadline_locked(struct virq_vcpu *vcpu)
+static bool timer_expire_locked(struct virq_vcpu *vcpu);
+
+/*
+ * Arm the TSC deadline. One at or before the guest's TSC now (the TSC
+ * just read included) is due: its vector is in IRR before the write that
+ * armed it returns, so the guest's next instruction can take it. Returns
+ * true if the caller must kick.
+ */
+static bool timer_start_deadline_locked(struct virq_vcpu *vcpu)
 {
 	struct virq_lapic *a = apic_of(vcpu);
+	ktime_t expires;
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	if (!a->tsc_deadline) {
 		timer_stop_locked(vcpu);
-		return;
+		return false;
 	}
-	timer_arm_locked(vcpu, tsc_deadline_expiry(a, a->tsc_deadline));
+	expires = tsc_deadline_expiry(a, a->tsc_deadline);
+	if (!expires) {
+		timer_stop_locked(vcpu);
+		return timer_expire_locked(vcpu);
+	}
+	timer_arm_locked(vcpu, expires);
+	return false;
 }
 
 /* The current count register (SDM 11.5.4): 0 when the timer is idle. */
@@ -593,6 +672,26 @@ unlock:
 
 /* ---- reset ---- */
 
+/*
+ * Which LINT inputs are asserted now, from their levels and LVT polarity,
+ * without acting on it: after a reset or a restore changed the LVTs, so
+ * that the next change is judged an edge or not against the new entries.
+ */
+static void lint_resample_locked(struct virq_vcpu *vcpu)
+{
+	struct virq_lapic *a = apic_of(vcpu);
+	unsigned int i;
+	bool high;
+
+	lockdep_assert_held(&vcpu->irq_lock);
+	a->lint_asserted = 0;
+	for (i = 0; i < 2; i++) {
+		high = (a->lint_level & BIT(i)) || (i == 0 && vcpu->extint);
+		if (high != !!(a->lvt[LVT_LINT0 + i] & LVT_ACTIVE_LOW))
+			a->lint_asserted |= BIT(i);
+	}
+}
+
 /* Power-up reset (or INIT with @init): SDM 11.4.7.1 and 11.4.7.3. */
 static void lapic_reset_locked(struct virq_vcpu *vcpu, bool init)
 {
@@ -634,6 +733,19 @@ static void lapic_reset_locked(struct virq_vcpu *vcpu, bool init)
 	virq_vcpu_rtc_forget_locked(vcpu);
 	if (x2apic_mode(a))
 		a->ldr = ((vcpu->apic_id >> 4) << 16) | BIT(vcpu->apic_id & 0xf);
+	lint_resample_locked(vcpu);
+}
+
+/* An INIT: the LAPIC's INIT state; an AP then waits for its start-up IPI. */
+static void lapic_init_locked(struct virq_vcpu *vcpu)
+{
+	struct virq_lapic *a = apic_of(vcpu);
+
+	lockdep_assert_held(&vcpu->irq_lock);
+	lapic_reset_locked(vcpu, true);
+	/* The BSP restarts; an AP waits for its start-up IPI. */
+	a->wait_sipi = !(a->apic_base & LA_BASE_BSP);
+	virq_vcpu_request(vcpu, VIRQ_REQ_INIT);
 }
 
 /* ---- acceptance ---- */
@@ -676,7 +788,7 @@ int virq_lapic_accept_locked(struct virq_vcpu *vcpu,
 		set_irr_locked(vcpu, msg->vector, msg->trigger_level);
 		break;
 	case VIRQ_DM_NMI:
-		virq_vcpu_request(vcpu, VIRQ_REQ_NMI);
+		virq_vcpu_nmi(vcpu);
 		break;
 	case VIRQ_DM_SMI:
 		virq_vcpu_request(vcpu, VIRQ_REQ_SMI);
@@ -685,11 +797,8 @@ int virq_lapic_accept_locked(struct virq_vcpu *vcpu,
 		/* INIT level de-assert: arbitration IDs only; no effect. */
 		if (msg->trigger_level && !msg->level_assert)
 			return -1;
-		lapic_reset_locked(vcpu, true);
-		/* The BSP restarts; an AP waits for its start-up IPI. */
-		a->wait_sipi = !(a->apic_base & LA_BASE_BSP);
+		lapic_init_locked(vcpu);
 		*map_changed = true;
-		virq_vcpu_request(vcpu, VIRQ_REQ_INIT);
 		break;
 	case VIRQ_DM_SIPI:
 		if (!a->wait_sipi)
@@ -716,9 +825,12 @@ int virq_lapic_accept_locked(struct virq_vcpu *vcpu,
 
 /*
  * A LINT input changed (the PIC's output on the BSP's LINT0, or the VMM
- * through VIRQ_VCPU_LINT). Fixed and NMI modes act on the asserting edge
- * (level-triggered fixed: while asserted and remote IRR is clear); ExtINT
- * is sampled by the acknowledge. Returns true to kick.
+ * through VIRQ_VCPU_LINT). Fixed, NMI, SMI and INIT modes act on the
+ * asserting edge (level-triggered fixed: while asserted and remote IRR is
+ * clear; SDM 11.5.1: NMI, SMI and INIT are always edge triggered); ExtINT
+ * is sampled by the acknowledge. An INIT resets the LAPIC as an INIT
+ * message does, and has the destination map rebuilt from a work item.
+ * Returns true to kick.
  */
 static bool lint_update_locked(struct virq_vcpu *vcpu, unsigned int pin)
 {
@@ -753,7 +865,18 @@ static bool lint_update_locked(struct virq_vcpu *vcpu, unsigned int pin)
 	case VIRQ_DM_NMI:
 		if (was)
 			return false;
-		virq_vcpu_request(vcpu, VIRQ_REQ_NMI);
+		virq_vcpu_nmi(vcpu);
+		return true;
+	case VIRQ_DM_SMI:
+		if (was)
+			return false;
+		virq_vcpu_request(vcpu, VIRQ_REQ_SMI);
+		return true;
+	case VIRQ_DM_INIT:
+		if (was)
+			return false;
+		lapic_init_locked(vcpu);
+		virq_apic_map_changed(vcpu->chip, false);
 		return true;
 	default:
 		return false;
@@ -954,7 +1077,7 @@ static void svr_write_locked(struct virq_vcpu *vcpu, u32 val)
 	unsigned int i;
 
 	lockdep_assert_held(&vcpu->irq_lock);
-	a->svr = val & SVR_WRITABLE;
+	a->svr = val & svr_writable(vcpu);
 	if (!sw_enabled(a)) {
 		/* Explicitly disabled: every LVT is masked. */
 		for (i = 0; i < VIRQ_LAPIC_NR_LVT; i++)
@@ -1001,7 +1124,8 @@ static u32 reg_read_locked(struct virq_vcpu *vcpu, u32 off)
 	case LA_ID:
 		return x2apic_mode(a) ? vcpu->apic_id : (u32)a->xapic_id << 24;
 	case LA_VERSION:
-		return LA_VERSION_VALUE;
+		return LA_VERSION_VALUE |
+		       (eoi_suppression(vcpu) ? LA_VERSION_SUPPRESS_EOI : 0);
 	case LA_TPR:
 		return tpr_of(vcpu);
 	case LA_APR:
@@ -1226,7 +1350,7 @@ static bool x2apic_offset(u32 msr, bool write, u32 *off)
 }
 
 /* The reserved bits an x2APIC MSR write must leave clear (else #GP). */
-static u64 x2apic_reserved(u32 off)
+static u64 x2apic_reserved(struct virq_vcpu *vcpu, u32 off)
 {
 	unsigned int i;
 
@@ -1234,7 +1358,7 @@ static u64 x2apic_reserved(u32 off)
 	case LA_TPR:
 		return ~0xffULL;
 	case LA_SVR:
-		return ~(u64)SVR_WRITABLE;
+		return ~(u64)svr_writable(vcpu);
 	case LA_EOI:
 	case LA_ESR:
 		return ~0ULL;
@@ -1272,7 +1396,7 @@ static bool apic_base_write_locked(struct virq_vcpu *vcpu, u64 val,
 	bool en = val & LA_BASE_EN, extd = val & LA_BASE_EXTD;
 
 	lockdep_assert_held(&vcpu->irq_lock);
-	if (val & LA_BASE_RESERVED)
+	if (val & apic_base_reserved(vcpu))
 		return false;
 	if (extd && !en)			/* invalid state */
 		return false;
@@ -1334,7 +1458,7 @@ static bool lapic_msr_locked(struct virq_vcpu *vcpu, struct virq_io *io,
 			return true;
 		}
 		a->tsc_deadline = val;
-		timer_start_deadline_locked(vcpu);
+		after->kick |= timer_start_deadline_locked(vcpu);
 		return true;
 	}
 	/* 0x800-0x8ff: only in x2APIC mode, only registers that exist. */
@@ -1346,7 +1470,7 @@ static bool lapic_msr_locked(struct virq_vcpu *vcpu, struct virq_io *io,
 			io->data |= (u64)a->icr_hi << 32;
 		return true;
 	}
-	if (val & x2apic_reserved(off))
+	if (val & x2apic_reserved(vcpu, off))
 		return false;
 	if (off == LA_ICR_LO)
 		a->icr_hi = val >> 32;
@@ -1488,7 +1612,11 @@ int virq_lapic_set_clock(struct virq_vcpu *vcpu,
 	bool kick;
 	u64 count;
 
-	if (memchr_inv(c->reserved, 0, sizeof(c->reserved)))
+	if (c->pad || memchr_inv(c->reserved, 0, sizeof(c->reserved)))
+		return -EINVAL;
+	if (c->flags & ~VIRQ_CLOCK_HOST_TSC)
+		return -EINVAL;
+	if ((c->flags & VIRQ_CLOCK_HOST_TSC) && !virq_host_tsc_usable())
 		return -EINVAL;
 	if (c->bus_hz < VIRQ_LAPIC_MIN_HZ || c->bus_hz > VIRQ_LAPIC_MAX_HZ ||
 	    c->tsc_hz < VIRQ_LAPIC_MIN_HZ || c->tsc_hz > VIRQ_LAPIC_MAX_HZ)
@@ -1500,10 +1628,11 @@ int virq_lapic_set_clock(struct virq_vcpu *vcpu,
 	a->bus_hz = c->bus_hz;
 	a->tsc_hz = c->tsc_hz;
 	a->tsc_offset = c->tsc_offset;
+	a->clock_flags = c->flags;
 	/* A running timer carries on at the new rates. */
 	if (a->timer_armed) {
 		if (timer_mode(a) == TIMER_TSC_DEADLINE)
-			timer_start_deadline_locked(vcpu);
+			kick |= timer_start_deadline_locked(vcpu);
 		else
 			timer_start_count_locked(vcpu, count);
 	}
@@ -1550,7 +1679,7 @@ int virq_lapic_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st)
 			   a->tsc_deadline : 0;
 	st->flags = (a->wait_sipi ? VIRQ_LAPIC_STATE_WAIT_SIPI : 0) |
 		    (a->extint_msg ? VIRQ_LAPIC_STATE_EXTINT : 0) |
-		    (vcpu->rtc_owed ? VIRQ_LAPIC_STATE_RTC_OWED : 0);
+		    (virq_vcpu_rtc_owes(vcpu) ? VIRQ_LAPIC_STATE_RTC_OWED : 0);
 	st->lint_level = a->lint_level;
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	if (kick)
@@ -1674,7 +1803,7 @@ static int lapic_state_check(struct virq_vcpu *vcpu,
 	bool x2 = base & LA_BASE_EXTD;
 	u32 off, v;
 
-	if (base & LA_BASE_RESERVED)
+	if (base & apic_base_reserved(vcpu))
 		return -EINVAL;
 	if (x2 && !(base & LA_BASE_EN))
 		return -EINVAL;
@@ -1704,6 +1833,9 @@ static int lapic_state_check(struct virq_vcpu *vcpu,
 		return -EINVAL;
 	if (get_reg(st->regs, LA_TIMER_CURRENT) >
 	    get_reg(st->regs, LA_TIMER_INITIAL))
+		return -EINVAL;
+	/* SVR bit 12 is reserved where EOI suppression is not offered. */
+	if (get_reg(st->regs, LA_SVR) & ~svr_writable(vcpu))
 		return -EINVAL;
 	if (st->esr_pending & ~0xffU)
 		return -EINVAL;
@@ -1760,19 +1892,14 @@ int virq_lapic_set_state(struct virq_vcpu *vcpu,
 		virq_vcpu_rtc_forget_locked(vcpu);
 	a->lint_level = st->lint_level;
 	/* The timer carries on from where the saved count says. */
+	kick = false;
 	if (timer_mode(a) == TIMER_TSC_DEADLINE)
-		timer_start_deadline_locked(vcpu);
+		kick = timer_start_deadline_locked(vcpu);
 	else if (a->timer_initial)
 		timer_start_count_locked(vcpu, get_reg(r, LA_TIMER_CURRENT));
 	/* LINT inputs as they are now, without inventing edges. */
-	a->lint_asserted = 0;
-	for (i = 0; i < 2; i++) {
-		bool high = (a->lint_level & BIT(i)) || (i == 0 && vcpu->extint);
-
-		if (high != !!(a->lvt[LVT_LINT0 + i] & LVT_ACTIVE_LOW))
-			a->lint_asserted |= BIT(i);
-	}
-	kick = virq_vcpu_update_intr(vcpu);
+	lint_resample_locked(vcpu);
+	kick |= virq_vcpu_update_intr(vcpu);
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	virq_apic_map_changed(vcpu->chip, true);
 	if (kick)
@@ -1814,8 +1941,7 @@ int virq_lapic_reset(struct virq_vcpu *vcpu)
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
 	lapic_reset_locked(vcpu, false);
 	vcpu->apic->wait_sipi = !(vcpu->apic->apic_base & LA_BASE_BSP);
-	atomic_andnot(VIRQ_REQ_NMI | VIRQ_REQ_SMI | VIRQ_REQ_INIT |
-		      VIRQ_REQ_SIPI, (atomic_t *)&vcpu->run->requests);
+	virq_vcpu_clear_events(vcpu);
 	kick = virq_vcpu_update_intr(vcpu);
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	virq_apic_map_changed(vcpu->chip, true);
@@ -1833,6 +1959,13 @@ void virq_lapic_free(struct virq_vcpu *vcpu)
 	hrtimer_cancel(&a->timer);
 	kfree(a);
 	vcpu->apic = NULL;
+}
+
+/* IA32_APIC_BASE as it is now (irq_lock held). */
+u64 virq_lapic_base(struct virq_vcpu *vcpu)
+{
+	lockdep_assert_held(&vcpu->irq_lock);
+	return apic_of(vcpu)->apic_base;
 }
 
 /* For the map: the IDs and modes this LAPIC answers to. */

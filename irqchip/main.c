@@ -38,6 +38,10 @@ static long virq_check_extension(unsigned long ext)
 		return VIRQ_MAX_IRQFDS;
 	case VIRQ_CAP_STATS:
 		return VIRQ_STATS_VERSION;
+	case VIRQ_CAP_NMI_COUNT:
+		return VIRQ_NMI_PENDING_MAX;
+	case VIRQ_CAP_VCPU_CONFIG:
+		return 1;
 	default:
 		return 0;
 	}

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * GSI routing: builds and validates routing tables, publishes them with
- * RCU, and fans a GSI's line level out to every route (PIC pins, MSI).
+ * GSI routing: builds and validates routing tables, publishes them under
+ * the chip's grace (chip->grace, grace.c), and fans a GSI's line level out
+ * to every route (PIC pins, IOAPIC pins, MSI).
  *
  * A table is immutable once published. VIRQ_SET_GSI_ROUTING builds the new
  * table aside, swaps it in under chip->lock and frees the old one after a
- * grace period; a rejected table changes nothing. Line injection reads the
- * table under rcu_read_lock() only.
+ * grace period of the chip's own grace: only this chip's injections are
+ * waited for, and no other CPU of the host is interrupted (an expedited
+ * RCU grace period IPIs every busy CPU; SRCU wakes a worker on the boot
+ * CPU). A rejected table changes nothing. Line injection reads the table
+ * in a read section of the grace only; an irqfd's wake-up does so in
+ * atomic context, which the grace allows.
  *
  * May call: i8259.c (virq_pic_set_irq), ioapic.c (virq_ioapic_set_irq),
  * vcpu.c (virq_msi_send, virq_kicks_*), msi.c.
@@ -278,18 +283,23 @@ int virq_set_gsi_routing(struct virq_chip *chip,
 	/*
 	 * Once this returns nobody raises a GSI through the old table (an
 	 * irqfd no longer sends the old MSI), and resample irqfds whose
-	 * GSI moved leave no pin asserted behind them.
+	 * GSI moved leave no pin asserted behind them. The grace sums this
+	 * chip's reader counts: no IPIs, nothing queued elsewhere.
 	 */
-	synchronize_rcu_expedited();
+	virq_grace_synchronize(&chip->grace);
 	virq_resample_rerouted(chip, old, rt);
 	mutex_unlock(&chip->resample_lock);
 	virq_routing_free(old);
 	return 0;
 }
 
-/* Drive one route; KVM's per-route status: >0 CPUs, 0 coalesced, <0 none. */
+/*
+ * Drive one route; KVM's per-route status: >0 CPUs, 0 coalesced, <0 none;
+ * -EWOULDBLOCK (VIRQ_LINE_ATOMIC only) for an MSI to more vCPUs than
+ * atomic context may visit, with nothing done.
+ */
 static int virq_route_set(struct virq_chip *chip, const struct virq_route *r,
-			  u32 level, bool line_status, struct virq_kicks *k)
+			  u32 level, unsigned int flags, struct virq_kicks *k)
 {
 	u32 n;
 
@@ -304,12 +314,13 @@ static int virq_route_set(struct virq_chip *chip, const struct virq_route *r,
 			return -1;
 		n = array_index_nospec(n, chip->cfg.nr_ioapics);
 		return virq_ioapic_set_irq(chip->ioapic[n], r->irqchip.pin,
-					   level, line_status, k);
+					   level, flags, k);
 	case VIRQ_IRQ_ROUTING_MSI:
 		/* An MSI is an edge: only the raising call sends it. */
 		if (!level || !r->msi.valid)
 			return -1;
-		return virq_msi_send(chip, &r->msi.msg, k);
+		return virq_msi_send(chip, &r->msi.msg, k,
+				     flags & VIRQ_LINE_ATOMIC);
 	default:
 		return -1;
 	}
@@ -332,11 +343,13 @@ static bool route_in(const struct virq_route *r, const struct virq_route *e,
  * @old: the table replaced, which nobody raises lines through any more
  * @new: the table published
  * @gsi: the GSI
+ * @flags: VIRQ_LINE_LOGICAL for an irqfd's resampler
  *
  * Return: the number of routes lowered (0: the GSI lost none).
  */
 u32 virq_irq_lower_lost(struct virq_chip *chip, const struct virq_routing *old,
-			const struct virq_routing *new, u32 gsi)
+			const struct virq_routing *new, u32 gsi,
+			unsigned int flags)
 {
 	const struct virq_route *eo, *en;
 	u32 no = virq_routing_find(old, gsi, &eo);
@@ -349,7 +362,7 @@ u32 virq_irq_lower_lost(struct virq_chip *chip, const struct virq_routing *old,
 		if (nn && route_in(&eo[i], en, nn))
 			continue;
 		trace_virq_route(chip->id, gsi, &eo[i]);
-		virq_route_set(chip, &eo[i], 0, false, &k);
+		virq_route_set(chip, &eo[i], 0, flags, &k);
 		lost++;
 	}
 	virq_kicks_flush(chip, &k);
@@ -360,33 +373,40 @@ u32 virq_irq_lower_lost(struct virq_chip *chip, const struct virq_routing *old,
  * Drive every route of @gsi to each level of @levels in turn (a pulse is
  * 1 then 0), all from one routing-table snapshot: an update between the
  * two can neither leave a pin asserted through the old table nor lower
- * one through the new. Returns the status of the first level.
+ * one through the new. Returns the status of the first level, or
+ * -EWOULDBLOCK (VIRQ_LINE_ATOMIC) with nothing done: an MSI route's
+ * message is for more vCPUs than atomic context may visit (an MSI route
+ * is its GSI's only route, so nothing else was driven).
  */
 static int virq_irq_levels(struct virq_chip *chip, u32 gsi,
 			   const u32 *levels, unsigned int nr,
-			   bool line_status)
+			   unsigned int flags)
 {
 	const struct virq_routing *rt;
 	const struct virq_route *e;
 	struct virq_kicks k;
 	int r, ret[2] = { -1, -1 };
 	unsigned int l;
+	unsigned int idx;
 	u32 i, n;
 
 	virq_kicks_init(&k);
-	rcu_read_lock();
-	rt = rcu_dereference(chip->routing);
+	idx = virq_grace_read_lock(&chip->grace);
+	rt = virq_routing_deref(chip);
 	n = virq_routing_find(rt, gsi, &e);
 	for (l = 0; l < nr; l++) {
 		for (i = 0; i < n; i++) {
 			trace_virq_route(chip->id, gsi, &e[i]);
-			r = virq_route_set(chip, &e[i], levels[l], line_status,
-					   &k);
+			r = virq_route_set(chip, &e[i], levels[l], flags, &k);
+			if (r == -EWOULDBLOCK) {
+				virq_grace_read_unlock(&chip->grace, idx);
+				return r;
+			}
 			if (r >= 0)
 				ret[l] = (ret[l] < 0 ? 0 : ret[l]) + r;
 		}
 	}
-	rcu_read_unlock();
+	virq_grace_read_unlock(&chip->grace, idx);
 	virq_kicks_flush(chip, &k);
 	for (l = 0; l < nr; l++) {
 		if (levels[l])
@@ -401,31 +421,36 @@ static int virq_irq_levels(struct virq_chip *chip, u32 gsi,
  * @chip: the chip
  * @gsi: the GSI, below VIRQ_NR_GSIS
  * @level: 0 or 1
- * @line_status: the caller reports the status (VIRQ_IRQ_LINE_STATUS)
+ * @flags: VIRQ_LINE_STATUS (the caller reports the status:
+ *	   VIRQ_IRQ_LINE_STATUS), VIRQ_LINE_LOGICAL (1 asserts whatever the
+ *	   chip's levels are: an irqfd), VIRQ_LINE_ATOMIC (an irqfd's
+ *	   wake-up: bounded work, or -EWOULDBLOCK)
  *
  * Return: the sum of the non-negative route statuses, or -1 if no route
- * accepted the level (masked, ignored, or no route at all).
+ * accepted the level (masked, ignored, or no route at all); -EWOULDBLOCK
+ * as virq_irq_levels().
  */
 int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level,
-		  bool line_status)
+		  unsigned int flags)
 {
-	return virq_irq_levels(chip, gsi, &level, 1, line_status);
+	return virq_irq_levels(chip, gsi, &level, 1, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_irq_line);
 
 /**
- * virq_irq_pulse() - an edge on a GSI: raise it, then lower it
+ * virq_irq_pulse() - an edge on a GSI: assert it, then de-assert it
  * @chip: the chip
  * @gsi: the GSI, below VIRQ_NR_GSIS
+ * @flags: as virq_irq_line()'s
  *
  * Both levels go through one routing-table snapshot (an irqfd's edge).
  *
  * Return: the status of the raise, as virq_irq_line().
  */
-int virq_irq_pulse(struct virq_chip *chip, u32 gsi)
+int virq_irq_pulse(struct virq_chip *chip, u32 gsi, unsigned int flags)
 {
 	static const u32 pulse[2] = { 1, 0 };
 
-	return virq_irq_levels(chip, gsi, pulse, 2, false);
+	return virq_irq_levels(chip, gsi, pulse, 2, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_irq_pulse);

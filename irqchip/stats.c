@@ -89,6 +89,22 @@ void virq_stats_irqfd(struct virq_chip *chip)
 	atomic64_inc(&chip->irqfd_injections);
 }
 
+/**
+ * virq_stats_atomic_fanout() - a delivery in atomic context visited vCPUs
+ * @chip: the chip
+ * @visited: how many (at most VIRQ_ATOMIC_FANOUT, or a bug)
+ *
+ * Keeps the largest number seen: the bound, checked from userspace.
+ */
+void virq_stats_atomic_fanout(struct virq_chip *chip, u32 visited)
+{
+	int old = atomic_read(&chip->atomic_fanout_max);
+
+	while ((int)visited > old &&
+	       !atomic_try_cmpxchg(&chip->atomic_fanout_max, &old, visited))
+		;
+}
+
 int virq_stats_init(struct virq_chip *chip)
 {
 	return virq_stats_prepare(chip, 0);
@@ -237,6 +253,9 @@ again:
 	h->gsi_size = sizeof(*gs);
 	h->irqfd_injections = atomic64_read(&chip->irqfd_injections);
 	h->msis = atomic64_read(&chip->msis);
+	h->irqfd_deferred = atomic64_read(&chip->irqfd_deferred);
+	h->fanout_deferred = atomic64_read(&chip->fanout_deferred);
+	h->atomic_fanout_max = atomic_read(&chip->atomic_fanout_max);
 	size = sizeof(*h) + nv * sizeof(*vs) + ng * sizeof(*gs);
 	if (copy_to_user(u64_to_user_ptr(a.buf), buf, size))
 		ret = -EFAULT;
@@ -256,6 +275,10 @@ void virq_stats_show(struct seq_file *m, struct virq_chip *chip)
 	seq_printf(m, "irqfd injections %lld, SIGNAL_MSI %lld\n",
 		   atomic64_read(&chip->irqfd_injections),
 		   atomic64_read(&chip->msis));
+	seq_printf(m, "deferred: irqfd %lld, IOAPIC %lld; atomic fan-out max %d\n",
+		   atomic64_read(&chip->irqfd_deferred),
+		   atomic64_read(&chip->fanout_deferred),
+		   atomic_read(&chip->atomic_fanout_max));
 	seq_puts(m, "gsi        raised  delivered  coalesced     masked\n");
 	for (blk = 0; blk < ARRAY_SIZE(chip->gsi_stats); blk++) {
 		b = READ_ONCE(chip->gsi_stats[blk]);

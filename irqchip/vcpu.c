@@ -75,6 +75,34 @@ void virq_vcpu_request(struct virq_vcpu *vcpu, u32 bits)
 	virq_count(&vcpu->run->requests_made);
 }
 
+/**
+ * virq_vcpu_nmi() - an NMI reaches the vCPU
+ * @vcpu: the vCPU
+ *
+ * Counted in the run page's nmi_pending, which saturates at
+ * VIRQ_NMI_PENDING_MAX (SDM 6.7.1: one NMI handled, one latched; further
+ * ones are lost), then VIRQ_REQ_NMI is set; the VMM takes them one by
+ * one. A count the VMM scribbled past the limit is left as it is.
+ */
+void virq_vcpu_nmi(struct virq_vcpu *vcpu)
+{
+	atomic_t *n = (atomic_t *)&vcpu->run->nmi_pending;
+	int old = atomic_read(n);
+
+	while ((u32)old < VIRQ_NMI_PENDING_MAX &&
+	       !atomic_try_cmpxchg(n, &old, old + 1))
+		;
+	virq_vcpu_request(vcpu, VIRQ_REQ_NMI);
+}
+
+/* A reset: the events the VMM had not taken are gone (NMIs counted too). */
+void virq_vcpu_clear_events(struct virq_vcpu *vcpu)
+{
+	atomic_andnot(VIRQ_REQ_NMI | VIRQ_REQ_SMI | VIRQ_REQ_INIT |
+		      VIRQ_REQ_SIPI, virq_req_word(vcpu));
+	atomic_set((atomic_t *)&vcpu->run->nmi_pending, 0);
+}
+
 /* Drop a signal registration; the caller puts what it returns. */
 static struct task_struct *virq_sig_unregister(struct virq_vcpu *vcpu,
 					       const struct cred **cred)
@@ -234,21 +262,63 @@ static void virq_vcpu_publish_eoi_exit_locked(struct virq_vcpu *vcpu)
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	bitmap_copy(bits, vcpu->eoi_level, 256);
-	if (vcpu->rtc_owed)
+	if (virq_vcpu_rtc_owes(vcpu))
 		__set_bit(READ_ONCE(vcpu->chip->rtc_vector), bits);
 	bitmap_to_arr64(words, bits, 256);
 	for (w = 0; w < 4; w++)
 		WRITE_ONCE(vcpu->run->eoi_exit[w], words[w]);
 }
 
+/*
+ * The RTC's debts: chip->rtc_debt holds a generation (bits 63:32) and the
+ * number of vCPUs owing the current tick's EOI (bits 31:0). A vCPU's debt
+ * counts only while its generation is the chip's: voiding every debt
+ * (virq_rtc_forget_all(), with an IOAPIC's lock held and interrupts off)
+ * is one new generation, not a walk over the vCPUs.
+ */
+#define RTC_GEN(d)	((u32)((u64)(d) >> 32))
+#define RTC_COUNT(d)	((u32)(d))
+
+/* How many vCPUs owe the RTC's current tick its EOI. */
+u32 virq_rtc_pending(struct virq_chip *chip)
+{
+	return RTC_COUNT(atomic64_read(&chip->rtc_debt));
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_rtc_pending);
+
+/* Does @vcpu owe the RTC's current tick its EOI? */
+bool virq_vcpu_rtc_owes(struct virq_vcpu *vcpu)
+{
+	return vcpu->rtc_owed &&
+	       vcpu->rtc_gen == RTC_GEN(atomic64_read(&vcpu->chip->rtc_debt));
+}
+
 /* The vCPU accepted the RTC's tracked tick: it owes its EOI. */
 void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu)
 {
+	s64 old;
+
 	lockdep_assert_held(&vcpu->irq_lock);
-	if (vcpu->rtc_owed)
+	if (virq_vcpu_rtc_owes(vcpu))
 		return;
+	old = atomic64_read(&vcpu->chip->rtc_debt);
+	while (!atomic64_try_cmpxchg(&vcpu->chip->rtc_debt, &old, old + 1))
+		;
 	vcpu->rtc_owed = true;
-	atomic_inc(&vcpu->chip->rtc_pending);
+	vcpu->rtc_gen = RTC_GEN(old);
+}
+
+/* The debt is paid or void: the count drops if it is still current. */
+static void virq_vcpu_rtc_clear_locked(struct virq_vcpu *vcpu)
+{
+	s64 old = atomic64_read(&vcpu->chip->rtc_debt);
+
+	lockdep_assert_held(&vcpu->irq_lock);
+	vcpu->rtc_owed = false;
+	do {
+		if (RTC_GEN(old) != vcpu->rtc_gen || !RTC_COUNT(old))
+			return;
+	} while (!atomic64_try_cmpxchg(&vcpu->chip->rtc_debt, &old, old - 1));
 }
 
 /**
@@ -260,12 +330,14 @@ void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu)
  */
 bool virq_vcpu_rtc_eoi_locked(struct virq_vcpu *vcpu, u8 vector)
 {
+	bool owed;
+
 	lockdep_assert_held(&vcpu->irq_lock);
 	if (!vcpu->rtc_owed || vector != READ_ONCE(vcpu->chip->rtc_vector))
 		return false;
-	vcpu->rtc_owed = false;
-	atomic_dec(&vcpu->chip->rtc_pending);
-	return true;
+	owed = virq_vcpu_rtc_owes(vcpu);
+	virq_vcpu_rtc_clear_locked(vcpu);
+	return owed;
 }
 
 /* The vCPU was reset, or the RTC reprogrammed: the debt is void. */
@@ -274,8 +346,7 @@ void virq_vcpu_rtc_forget_locked(struct virq_vcpu *vcpu)
 	lockdep_assert_held(&vcpu->irq_lock);
 	if (!vcpu->rtc_owed)
 		return;
-	vcpu->rtc_owed = false;
-	atomic_dec(&vcpu->chip->rtc_pending);
+	virq_vcpu_rtc_clear_locked(vcpu);
 	if (!vcpu->apic)
 		virq_vcpu_publish_eoi_exit_locked(vcpu);
 }
@@ -284,28 +355,20 @@ void virq_vcpu_rtc_forget_locked(struct virq_vcpu *vcpu)
  * virq_rtc_forget_all() - no vCPU owes the RTC's EOI any more
  * @chip: the chip
  *
- * When the guest reprograms the RTC's entry, with IOAPIC 0's lock held
- * (each vCPU's irq_lock nests inside it). Rare: walks every vCPU.
+ * When the guest reprograms the RTC's entry, with IOAPIC 0's lock held:
+ * a new generation, constant work whatever the number of vCPUs (vCPUs
+ * without a LAPIC may keep the vector in eoi_exit until their next EOI,
+ * which then pays nothing).
  */
 void virq_rtc_forget_all(struct virq_chip *chip)
 {
-	u32 i, n = virq_chip_nr_vcpus(chip);
-	unsigned long flags;
+	s64 old = atomic64_read(&chip->rtc_debt), new;
 
-	/*
-	 * Nobody owes a tick: no walk (a guest rewriting the RTC's entry in
-	 * a loop would otherwise take every vCPU's lock each time). Ticks
-	 * are owed under the IOAPIC's lock, which the caller holds.
-	 */
-	if (!atomic_read(&chip->rtc_pending))
-		return;
-	for (i = 0; i < n; i++) {
-		struct virq_vcpu *vcpu = chip->vcpus[i];
-
-		spin_lock_irqsave(&vcpu->irq_lock, flags);
-		virq_vcpu_rtc_forget_locked(vcpu);
-		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
-	}
+	do {
+		if (!RTC_COUNT(old))
+			return;		/* nothing owed: the generation stays */
+		new = (s64)((u64)(RTC_GEN(old) + 1) << 32);
+	} while (!atomic64_try_cmpxchg(&chip->rtc_debt, &old, new));
 }
 
 /**
@@ -316,7 +379,7 @@ void virq_rtc_forget_all(struct virq_chip *chip)
  * earlier (VIRQ_SET_LAPIC) names the new vector from now on: vCPUs
  * without a LAPIC publish it in eoi_exit, or their VMM would never report
  * the EOI that pays it. Restore only: walks every vCPU. No shortcut on
- * rtc_pending: a SET_LAPIC restoring a debt does not hold the IOAPIC's
+ * rtc_debt: a SET_LAPIC restoring a debt does not hold the IOAPIC's
  * lock, and each irq_lock taken here orders the new vector before its
  * publication (or this walk republishes after it).
  */
@@ -331,7 +394,7 @@ void virq_rtc_vector_changed(struct virq_chip *chip)
 		struct virq_vcpu *vcpu = chip->vcpus[i];
 
 		spin_lock_irqsave(&vcpu->irq_lock, flags);
-		if (vcpu->rtc_owed)
+		if (virq_vcpu_rtc_owes(vcpu))
 			virq_vcpu_publish_eoi_exit_locked(vcpu);
 		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	}
@@ -447,7 +510,7 @@ int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 		break;
 	case VIRQ_DM_NMI:
-		virq_vcpu_request(vcpu, VIRQ_REQ_NMI);
+		virq_vcpu_nmi(vcpu);
 		break;
 	case VIRQ_DM_SMI:
 		virq_vcpu_request(vcpu, VIRQ_REQ_SMI);
@@ -482,17 +545,21 @@ EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_deliver);
  * @chip: the chip
  * @msg: the decoded message
  * @k: kick set the caller flushes
+ * @atomic: the caller has interrupts off (an irqfd's wake-up)
  *
  * A level-triggered message with the level bit clear is a deassert: it
  * delivers nothing and is ignored.
  *
- * Return: as virq_deliver_msg().
+ * Return: as virq_deliver_msg(), or virq_deliver_msg_atomic()'s
+ * -EWOULDBLOCK with @atomic.
  */
 int virq_msi_send(struct virq_chip *chip, const struct virq_irq_msg *msg,
-		  struct virq_kicks *k)
+		  struct virq_kicks *k, bool atomic)
 {
 	if (msg->trigger_level && !msg->level_assert)
 		return -1;
+	if (atomic)
+		return virq_deliver_msg_atomic(chip, msg, k);
 	return virq_deliver_msg(chip, msg, k, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_msi_send);
@@ -692,9 +759,14 @@ static void virq_vcpu_bus_get(struct virq_vcpu *vcpu,
 
 	memset(st, 0, sizeof(*st));
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	/* A debt an RTC reprogramming voided leaves eoi_exit here. */
+	if (vcpu->rtc_owed && !virq_vcpu_rtc_owes(vcpu)) {
+		vcpu->rtc_owed = false;
+		virq_vcpu_publish_eoi_exit_locked(vcpu);
+	}
 	bitmap_to_arr32(irr, vcpu->irr, 256);
 	bitmap_to_arr32(tmr, vcpu->eoi_level, 256);
-	st->flags = vcpu->rtc_owed ? VIRQ_LAPIC_STATE_RTC_OWED : 0;
+	st->flags = virq_vcpu_rtc_owes(vcpu) ? VIRQ_LAPIC_STATE_RTC_OWED : 0;
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	for (i = 0; i < 8; i++) {
 		memcpy(st->regs + 0x200 + 16 * i, &irr[i], 4);
@@ -786,9 +858,42 @@ static long virq_vcpu_lint(struct virq_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&l, argp, sizeof(l)))
 		return -EFAULT;
-	if (!vcpu->apic)
+	if (!vcpu->apic || l.flags || l.pad)
 		return -EINVAL;
 	return virq_lapic_set_lint(vcpu, l.pin, l.level);
+}
+
+/*
+ * VIRQ_VCPU_SET_CONFIG: the guest's MAXPHYADDR bounds IA32_APIC_BASE. One
+ * below the base the LAPIC has now is refused (the register would hold
+ * reserved bits).
+ */
+static long virq_vcpu_set_config(struct virq_vcpu *vcpu, void __user *argp)
+{
+	struct virq_vcpu_config c;
+	unsigned long flags;
+	long ret = 0;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+		return -EINVAL;
+	if (c.maxphyaddr < 32 || c.maxphyaddr > 52)
+		return -EINVAL;
+	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	if (vcpu->apic && (virq_lapic_base(vcpu) >> c.maxphyaddr))
+		ret = -EINVAL;
+	else
+		WRITE_ONCE(vcpu->maxphyaddr, c.maxphyaddr);
+	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+	return ret;
+}
+
+static long virq_vcpu_get_config(struct virq_vcpu *vcpu, void __user *argp)
+{
+	struct virq_vcpu_config c = { .maxphyaddr = READ_ONCE(vcpu->maxphyaddr) };
+
+	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
 }
 
 static long virq_vcpu_set_clock(struct virq_vcpu *vcpu, void __user *argp)
@@ -847,8 +952,7 @@ static long virq_vcpu_reset(struct virq_vcpu *vcpu, unsigned long arg)
 	bitmap_zero(vcpu->eoi_level, 256);
 	virq_vcpu_rtc_forget_locked(vcpu);
 	virq_vcpu_publish_eoi_exit_locked(vcpu);
-	atomic_andnot(VIRQ_REQ_NMI | VIRQ_REQ_SMI | VIRQ_REQ_INIT |
-		      VIRQ_REQ_SIPI, virq_req_word(vcpu));
+	virq_vcpu_clear_events(vcpu);
 	virq_vcpu_update_intr(vcpu);
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	return 0;
@@ -874,19 +978,29 @@ static long virq_vcpu_ioctl(struct file *file, unsigned int cmd,
 	case VIRQ_VCPU_SET_CLOCK:
 		return virq_vcpu_set_clock(vcpu, argp);
 	case VIRQ_VCPU_NMI:
-		virq_vcpu_request(vcpu, VIRQ_REQ_NMI);
+		if (arg)
+			return -EINVAL;
+		virq_vcpu_nmi(vcpu);
 		virq_vcpu_kick(vcpu);
 		return 0;
 	case VIRQ_VCPU_WAIT:
 		return virq_vcpu_wait(vcpu, argp);
 	case VIRQ_VCPU_ACK:
+		if (arg)
+			return -EINVAL;
 		return virq_vcpu_ack(vcpu);
 	case VIRQ_VCPU_SET_SIGNAL:
 		return virq_vcpu_set_signal(vcpu, argp);
 	case VIRQ_VCPU_KICK:
+		if (arg)
+			return -EINVAL;
 		virq_vcpu_request(vcpu, VIRQ_REQ_EVENT);
 		virq_vcpu_kick(vcpu);
 		return 0;
+	case VIRQ_VCPU_SET_CONFIG:
+		return virq_vcpu_set_config(vcpu, argp);
+	case VIRQ_VCPU_GET_CONFIG:
+		return virq_vcpu_get_config(vcpu, argp);
 	case VIRQ_IO:
 		return virq_vcpu_io(vcpu, argp);
 	case VIRQ_VCPU_EOI:
@@ -1003,6 +1117,7 @@ static struct virq_vcpu *virq_vcpu_alloc(struct virq_chip *chip, u32 apic_id)
 	vcpu->run->apic_id = apic_id;
 	vcpu->chip = chip;
 	vcpu->apic_id = apic_id;
+	vcpu->maxphyaddr = VIRQ_MAXPHYADDR_DEFAULT;
 	spin_lock_init(&vcpu->irq_lock);
 	spin_lock_init(&vcpu->sig_lock);
 	init_waitqueue_head(&vcpu->wq);

@@ -11,12 +11,20 @@
  *                       the INTR/EXTINT request bits derived from them)
  *     chip->map_lock (mutex: APIC destination map rebuilds)
  *       vcpu->irq_lock (to read each vCPU's IDs)
- * The RTC's owed EOIs are counted in chip->rtc_pending (atomic) and
- * recorded per vCPU (rtc_owed, under its irq_lock).
+ * The RTC's owed EOIs are counted in chip->rtc_debt (atomic, with a
+ * generation) and recorded per vCPU (rtc_owed, rtc_gen, under its
+ * irq_lock).
  *   vcpu->sig_lock (spinlock, irqsave: the signal registration; kicks)
  *     task siglock (inside send_sig())
- * Routing readers hold only rcu_read_lock(). vCPU kicks (wake-ups and
- * signals) are issued after every device lock and irq_lock is dropped.
+ * Routing readers hold only the chip's grace (chip->grace, grace.c). vCPU kicks
+ * (wake-ups and signals) are issued after every device lock and irq_lock
+ * is dropped.
+ *
+ * Work with interrupts off (an irqfd's wake-up, anything under an IOAPIC's
+ * or a vCPU's lock) is bounded by a constant: one delivery there visits
+ * at most VIRQ_ATOMIC_FANOUT vCPUs. A message for more goes to a work
+ * item (virq_inject_wq): an irqfd's injection, or an IOAPIC pin's message,
+ * which shows "send pending" in its delivery status meanwhile.
  *
  * irqfds (irqfd.c): an eventfd's wait-queue lock (held around the wake-up
  * callback, interrupts off, possibly in hard-IRQ context) is outermost:
@@ -40,6 +48,7 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/wait.h>
@@ -97,6 +106,55 @@ struct virq_irq_msg {
 int virq_msi_decode(u32 address_lo, u32 address_hi, u32 data, bool ids32,
 		    struct virq_irq_msg *msg);
 
+/*
+ * The most vCPUs one delivery may visit with interrupts off (an irqfd's
+ * wake-up, under an IOAPIC's lock): as many as KVM's map fast path.
+ */
+#define VIRQ_ATOMIC_FANOUT	16
+
+/* Workqueue of injections moved out of atomic context (irqfd.c). */
+extern struct workqueue_struct *virq_inject_wq;
+
+/* How a line is driven (virq_irq_line(), virq_ioapic_set_irq()). */
+#define VIRQ_LINE_STATUS	0x1	/* VIRQ_IRQ_LINE_STATUS: RTC coalescing */
+#define VIRQ_LINE_LOGICAL	0x2	/* 1 asserts, whatever the chip's levels */
+#define VIRQ_LINE_ATOMIC	0x4	/* atomic context: -EWOULDBLOCK past the bound */
+
+/* ---- grace periods (grace.c) ---- */
+
+struct virq_grace_cpu {
+	unsigned long lock[2];		/* read sections begun, per index */
+	unsigned long unlock[2];	/* ...and ended */
+};
+
+/* Per-chip grace periods without IPIs: grace.c. */
+struct virq_grace {
+	struct virq_grace_cpu __percpu *c;
+	unsigned long idx;		/* readers count in idx & 1 */
+	struct mutex mutex;		/* serialises updaters */
+};
+
+int virq_grace_init(struct virq_grace *g);
+void virq_grace_destroy(struct virq_grace *g);
+void virq_grace_synchronize(struct virq_grace *g);
+
+/* Begin a read section (any context but NMI); returns its index. */
+static inline unsigned int virq_grace_read_lock(struct virq_grace *g)
+{
+	unsigned int idx = READ_ONCE(g->idx) & 1;
+
+	this_cpu_inc(g->c->lock[idx]);
+	smp_mb();	/* L: the count before the section's loads */
+	return idx;
+}
+
+static inline void virq_grace_read_unlock(struct virq_grace *g,
+					  unsigned int idx)
+{
+	smp_mb();	/* U: the section's loads before the count */
+	this_cpu_inc(g->c->unlock[idx]);
+}
+
 /* ---- routing (routing.c) ---- */
 
 struct virq_route {
@@ -137,12 +195,13 @@ void virq_routing_free(struct virq_routing *rt);
 u32 virq_routing_find(const struct virq_routing *rt, u32 gsi,
 		      const struct virq_route **first);
 u32 virq_irq_lower_lost(struct virq_chip *chip, const struct virq_routing *old,
-			const struct virq_routing *new, u32 gsi);
+			const struct virq_routing *new, u32 gsi,
+			unsigned int flags);
 int virq_set_gsi_routing(struct virq_chip *chip,
 			 const struct virq_irq_routing_entry *ue, u32 nr);
-int virq_irq_pulse(struct virq_chip *chip, u32 gsi);
+int virq_irq_pulse(struct virq_chip *chip, u32 gsi, unsigned int flags);
 int virq_irq_line(struct virq_chip *chip, u32 gsi, u32 level,
-		  bool line_status);
+		  unsigned int flags);
 
 /* ---- i8259 PIC pair (i8259.c) ---- */
 
@@ -205,18 +264,25 @@ struct virq_ioapic {
 	u32 ioregsel;
 	u8 id;
 	u64 rte[VIRQ_IOAPIC_NUM_PINS];	/* writable bits + remote IRR */
-	u32 line_level;			/* electrical level of each pin */
+	u32 line_level;			/* level of each pin (electrical or logical) */
 	u32 eoi_deferred;		/* re-deliveries the throttle holds */
+	u32 sending;			/* pins whose message send_work sends */
+	u32 send_again;			/* edge pins asserted again meanwhile */
+	u32 eoi_in_flight;		/* pins EOI'd while their message flew */
+	u32 send_gen;			/* bumped by a restore: flights cancelled */
+	bool rtc_sending;		/* the RTC tick in flight is tracked */
 	u8 delivered_vector[VIRQ_IOAPIC_NUM_PINS];
 	u16 eoi_count[VIRQ_IOAPIC_NUM_PINS];
 	struct hrtimer storm_timer;
+	struct work_struct send_work;	/* messages for many vCPUs */
 };
 
 void virq_ioapic_init(struct virq_ioapic *io, struct virq_chip *chip,
 		      unsigned int index);
 void virq_ioapic_destroy(struct virq_ioapic *io);
+void virq_ioapic_flush(struct virq_ioapic *io);
 int virq_ioapic_set_irq(struct virq_ioapic *io, unsigned int pin,
-			int level, bool line_status, struct virq_kicks *k);
+			int level, unsigned int flags, struct virq_kicks *k);
 void virq_ioapic_eoi_all(struct virq_chip *chip, struct virq_vcpu *vcpu,
 			 u8 vector, bool level);
 bool virq_ioapic_claims(struct virq_ioapic *io, u64 addr);
@@ -260,6 +326,7 @@ struct virq_lapic {
 	u64 timer_fired;
 	u64 bus_hz, tsc_hz;
 	s64 tsc_offset;
+	u32 clock_flags;		/* VIRQ_CLOCK_* */
 };
 
 /* The IDs and mode a vCPU answers to, as the bus matches them. */
@@ -285,6 +352,7 @@ int virq_lapic_take_vector_locked(struct virq_vcpu *vcpu);
 int virq_lapic_ack(struct virq_vcpu *vcpu);
 int virq_lapic_io(struct virq_vcpu *vcpu, struct virq_io *io);
 int virq_lapic_set_lint(struct virq_vcpu *vcpu, u32 pin, u32 level);
+u64 virq_lapic_base(struct virq_vcpu *vcpu);
 int virq_lapic_set_clock(struct virq_vcpu *vcpu,
 			 const struct virq_vcpu_clock *c);
 int virq_lapic_get_state(struct virq_vcpu *vcpu,
@@ -332,6 +400,7 @@ int virq_stats_prepare(struct virq_chip *chip, u32 gsi);
 int virq_stats_prepare_table(struct virq_chip *chip,
 			     const struct virq_routing *rt);
 void virq_stats_irqfd(struct virq_chip *chip);
+void virq_stats_atomic_fanout(struct virq_chip *chip, u32 visited);
 int virq_stats_ioctl(struct virq_chip *chip, void __user *argp);
 int virq_stats_init(struct virq_chip *chip);
 void virq_stats_free(struct virq_chip *chip);
@@ -373,12 +442,14 @@ struct virq_vcpu {
 	unsigned long irr[BITS_TO_LONGS(256)];	/* pending vectors (IRR) */
 	bool extint;			/* PIC INT high (read racily by ACK) */
 	struct virq_lapic *apic;	/* LAPIC chips only */
+	u8 maxphyaddr;			/* the guest's (VIRQ_VCPU_SET_CONFIG) */
 	/*
 	 * Chips without LAPICs: the level vectors accepted and not yet
 	 * EOI'd (the VMM's LAPIC's TMR), mirrored into run->eoi_exit.
 	 */
 	unsigned long eoi_level[BITS_TO_LONGS(256)];
-	bool rtc_owed;			/* owes the RTC tick's EOI */
+	bool rtc_owed;			/* owes the RTC tick's EOI... */
+	u32 rtc_gen;			/* ...of this generation of rtc_debt */
 	struct virq_vcpu_counters stats;
 	struct dentry *debugfs;
 
@@ -414,10 +485,14 @@ struct virq_vcpu *virq_vcpu_add(struct virq_chip *chip, u32 apic_id);
 void virq_vcpu_free(struct virq_vcpu *vcpu);
 struct virq_vcpu *virq_vcpu_by_apic_id(struct virq_chip *chip, u32 apic_id);
 void virq_vcpu_request(struct virq_vcpu *vcpu, u32 bits);
+void virq_vcpu_nmi(struct virq_vcpu *vcpu);
+void virq_vcpu_clear_events(struct virq_vcpu *vcpu);
 void virq_vcpu_kick(struct virq_vcpu *vcpu);
 bool virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level);
 bool virq_vcpu_update_intr(struct virq_vcpu *vcpu);
 bool virq_vcpu_rtc_eoi_locked(struct virq_vcpu *vcpu, u8 vector);
+bool virq_vcpu_rtc_owes(struct virq_vcpu *vcpu);
+u32 virq_rtc_pending(struct virq_chip *chip);
 void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu);
 int virq_vcpu_report_eoi(struct virq_vcpu *vcpu, unsigned long vector);
 void virq_vcpu_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st);
@@ -430,8 +505,11 @@ int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg);
 int virq_vcpu_ack(struct virq_vcpu *vcpu);
 int virq_deliver_msg(struct virq_chip *chip, const struct virq_irq_msg *msg,
 		     struct virq_kicks *k, unsigned long *dest_map);
+int virq_deliver_msg_atomic(struct virq_chip *chip,
+			    const struct virq_irq_msg *msg,
+			    struct virq_kicks *k);
 int virq_msi_send(struct virq_chip *chip, const struct virq_irq_msg *msg,
-		  struct virq_kicks *k);
+		  struct virq_kicks *k, bool atomic);
 
 /* The checks every VIRQ_IO argument passes, on a chip or a vCPU fd. */
 static inline bool virq_io_valid(const struct virq_io *io)
@@ -447,12 +525,13 @@ struct virq_chip {
 	u32 id;				/* module-wide, for traces and debugfs */
 	struct virq_chip_config cfg;
 	struct mutex lock;		/* vCPU creation, routing updates */
+	struct virq_grace grace;	/* routing and resampler readers */
 	struct virq_routing __rcu *routing;
 	struct virq_pic *pic;		/* NULL without VIRQ_CHIP_PIC */
 	struct virq_ioapic *ioapic[VIRQ_MAX_IOAPICS]; /* cfg.nr_ioapics */
 	u32 nr_vcpus;			/* published with release semantics */
 	struct virq_vcpu **vcpus;	/* cfg.max_vcpus slots */
-	atomic_t rtc_pending;		/* vCPUs owing the RTC tick's EOI */
+	atomic64_t rtc_debt;		/* generation << 32 | vCPUs owing (vcpu.c) */
 	u8 rtc_vector;			/* the tracked tick's vector */
 	struct virq_apic_map __rcu *apic_map;	/* destinations, bus.c */
 	struct mutex map_lock;		/* serialises map rebuilds */
@@ -465,14 +544,25 @@ struct virq_chip {
 	u32 nr_irqfds;
 	bool irqfds_closed;		/* the chip fd is gone */
 	struct mutex resample_lock;	/* resamplers' writers */
-	struct list_head resamplers;	/* RCU readers: the EOI paths */
+	struct list_head resamplers;	/* grace readers: the EOI paths */
 	atomic_t nr_resamplers;
 	/* stats.c */
 	struct virq_gsi_counters *gsi_stats[VIRQ_NR_GSIS / VIRQ_GSI_BLOCK];
 	atomic64_t irqfd_injections, msis;
+	atomic64_t irqfd_deferred, fanout_deferred;
+	atomic_t atomic_fanout_max;	/* most vCPUs one atomic delivery visited */
 	/* debugfs.c */
 	struct dentry *debugfs;
 };
+
+/*
+ * The routing table, in a read section of chip->grace (or with chip->lock
+ * held, for the updater).
+ */
+static inline struct virq_routing *virq_routing_deref(struct virq_chip *chip)
+{
+	return rcu_dereference_raw(chip->routing);
+}
 
 static inline bool virq_chip_has_resamplers(struct virq_chip *chip)
 {

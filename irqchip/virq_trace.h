@@ -69,6 +69,11 @@ TRACE_EVENT(virq_ioapic_set_irq,
 		      __entry->pin, __entry->level, __entry->status)
 );
 
+/* virq_ioapic_deliver's status for a message handed to send_work. */
+#ifndef VIRQ_IOAPIC_DEFERRED
+#define VIRQ_IOAPIC_DEFERRED	(-2)
+#endif
+
 TRACE_EVENT(virq_ioapic_deliver,
 	    TP_PROTO(u32 chip, unsigned int ioapic, unsigned int pin,
 		     const struct virq_irq_msg *msg, int status),
@@ -91,12 +96,14 @@ TRACE_EVENT(virq_ioapic_deliver,
 			   __entry->level = msg->trigger_level;
 			   __entry->dest = msg->dest;
 			   __entry->status = status;),
-	    TP_printk("chip %u ioapic %u pin %u vector 0x%02x dm %u %s dest 0x%x %s status %d",
+	    TP_printk("chip %u ioapic %u pin %u vector 0x%02x dm %u %s dest 0x%x %s status %d%s",
 		      __entry->chip,
 		      __entry->ioapic, __entry->pin, __entry->vector,
 		      __entry->dm, __entry->logical ? "logical" : "physical",
 		      __entry->dest, __entry->level ? "level" : "edge",
-		      __entry->status)
+		      __entry->status,
+		      __entry->status == VIRQ_IOAPIC_DEFERRED ?
+		      " (to the work item)" : "")
 );
 
 TRACE_EVENT(virq_ioapic_eoi,
@@ -304,17 +311,28 @@ TRACE_EVENT(virq_wait,
 		      __entry->requests)
 );
 
+/* Where an irqfd's injection runs (virq_irqfd_inject.where). */
+#define VIRQ_IRQFD_INJ_WAKEUP	0	/* in the eventfd's wake-up */
+#define VIRQ_IRQFD_INJ_DEFER	1	/* too many vCPUs: to the work item */
+#define VIRQ_IRQFD_INJ_WORK	2	/* from the work item */
+
 TRACE_EVENT(virq_irqfd_inject,
-	    TP_PROTO(u32 chip, u32 gsi, bool resample),
-	    TP_ARGS(chip, gsi, resample),
+	    TP_PROTO(u32 chip, u32 gsi, bool resample, u8 where),
+	    TP_ARGS(chip, gsi, resample, where),
 	    TP_STRUCT__entry(__field(u32, chip)
 			     __field(u32, gsi)
-			     __field(bool, resample)),
+			     __field(bool, resample)
+			     __field(u8, where)),
 	    TP_fast_assign(__entry->chip = chip;
 			   __entry->gsi = gsi;
-			   __entry->resample = resample;),
-	    TP_printk("chip %u gsi %u%s", __entry->chip, __entry->gsi,
-		      __entry->resample ? " (resample: asserted)" : "")
+			   __entry->resample = resample;
+			   __entry->where = where;),
+	    TP_printk("chip %u gsi %u%s%s", __entry->chip, __entry->gsi,
+		      __entry->resample ? " (resample: asserted)" : "",
+		      __entry->where == VIRQ_IRQFD_INJ_DEFER ?
+		      " handed to the work item" :
+		      __entry->where == VIRQ_IRQFD_INJ_WORK ?
+		      " from the work item" : "")
 );
 
 /* Why an irqfd's binding began or ended (virq_irqfd_bind.why). */

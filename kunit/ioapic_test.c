@@ -55,6 +55,18 @@ static void rig_init(struct kunit *test, struct rig *r)
 	rig_init_cfg(test, r, &cfg);
 }
 
+/* A chip with wire levels (VIRQ_CHIP_ELECTRICAL_LEVELS). */
+static void rig_init_wire(struct kunit *test, struct rig *r)
+{
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC |
+			 VIRQ_CHIP_ELECTRICAL_LEVELS,
+		.nr_ioapics = 1, .max_vcpus = 4,
+	};
+
+	rig_init_cfg(test, r, &cfg);
+}
+
 static void rig_exit(struct rig *r)
 {
 	virq_chip_put(r->chip);
@@ -331,12 +343,12 @@ static void ioapic_reprogram_inside_handler(struct kunit *test)
 	rig_exit(&r);
 }
 
-/* Active low: the pin asserts when the line goes low. */
+/* Active low, wire levels: the pin asserts when the line goes low. */
 static void ioapic_active_low(struct kunit *test)
 {
 	struct rig r;
 
-	rig_init(test, &r);
+	rig_init_wire(test, &r);
 	line(&r, 16, 1);			/* idle: high */
 	set_rte(r.io, 16, fixed(0x60, 0, LEVEL | ACTIVE_LOW));
 	KUNIT_EXPECT_EQ(test, -EAGAIN, ack(r.cpu[0]));
@@ -351,6 +363,39 @@ static void ioapic_active_low(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EAGAIN, ack(r.cpu[0]));
 	KUNIT_EXPECT_EQ(test, 1, line(&r, 17, 0));
 	KUNIT_EXPECT_EQ(test, 0x61, ack(r.cpu[0]));
+	/* A logical source (an irqfd) asserts whatever the polarity. */
+	line(&r, 18, 1);			/* idle: high */
+	set_rte(r.io, 18, fixed(0x62, 0, LEVEL | ACTIVE_LOW));
+	KUNIT_EXPECT_EQ(test, -EAGAIN, ack(r.cpu[0]));
+	KUNIT_EXPECT_EQ(test, 1, virq_irq_line(r.chip, 18, 1,
+					       VIRQ_LINE_LOGICAL));
+	KUNIT_EXPECT_EQ(test, 0x62, ack(r.cpu[0]));
+	KUNIT_EXPECT_EQ(test, 0, virq_irq_line(r.chip, 18, 0,
+					       VIRQ_LINE_LOGICAL));
+	KUNIT_EXPECT_TRUE(test, r.io->line_level & BIT(18));	/* high */
+	eoi(&r, r.cpu[0], 0x62);
+	KUNIT_EXPECT_EQ(test, -EAGAIN, ack(r.cpu[0]));
+	rig_exit(&r);
+}
+
+/* Logical levels (the default): 1 asserts, whatever the polarity. */
+static void ioapic_active_low_logical(struct kunit *test)
+{
+	struct rig r;
+
+	rig_init(test, &r);
+	set_rte(r.io, 16, fixed(0x60, 0, LEVEL | ACTIVE_LOW));
+	KUNIT_EXPECT_EQ(test, -EAGAIN, ack(r.cpu[0]));	/* 0: idle */
+	KUNIT_EXPECT_EQ(test, 1, line(&r, 16, 1));
+	KUNIT_EXPECT_EQ(test, 0x60, ack(r.cpu[0]));
+	line(&r, 16, 0);
+	eoi(&r, r.cpu[0], 0x60);
+	KUNIT_EXPECT_EQ(test, -EAGAIN, ack(r.cpu[0]));
+	set_rte(r.io, 17, fixed(0x61, 0, ACTIVE_LOW));
+	KUNIT_EXPECT_EQ(test, 1, line(&r, 17, 1));
+	KUNIT_EXPECT_EQ(test, 0x61, ack(r.cpu[0]));
+	KUNIT_EXPECT_EQ(test, 0, line(&r, 17, 0));
+	KUNIT_EXPECT_EQ(test, -EAGAIN, ack(r.cpu[0]));
 	rig_exit(&r);
 }
 
@@ -441,13 +486,13 @@ static void ioapic_rtc_coalescing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 2, line(&r, 8, 1));
 	line(&r, 8, 0);
 	/* Without a status (VIRQ_IRQ_LINE) the tick is sent regardless. */
-	KUNIT_EXPECT_EQ(test, 0, virq_irq_line(r.chip, 8, 1, false));
+	KUNIT_EXPECT_EQ(test, 0, virq_irq_line(r.chip, 8, 1, 0));
 	line(&r, 8, 0);
 	/* Reprogramming the RTC's entry voids the debts. */
 	set_rte(r.io, 8, fixed(0x39, 0xff, 0));
-	KUNIT_EXPECT_EQ(test, 0, atomic_read(&r.chip->rtc_pending));
+	KUNIT_EXPECT_EQ(test, 0U, virq_rtc_pending(r.chip));
 	KUNIT_EXPECT_EQ(test, 2, line(&r, 8, 1));
-	KUNIT_EXPECT_EQ(test, 2, atomic_read(&r.chip->rtc_pending));
+	KUNIT_EXPECT_EQ(test, 2U, virq_rtc_pending(r.chip));
 	rig_exit(&r);
 }
 
@@ -562,7 +607,7 @@ static void ioapic_state_roundtrip(struct kunit *test)
 	struct virq_ioapic_state *a = new_state(test), *b = new_state(test);
 	struct rig r;
 
-	rig_init(test, &r);
+	rig_init_wire(test, &r);
 	set_reg(r.io, 0, 0x05000000);
 	set_rte(r.io, 10, fixed(0x4a, 0, LEVEL));
 	set_rte(r.io, 11, fixed(0x4b, 1, LEVEL | MASKED));
@@ -579,7 +624,7 @@ static void ioapic_state_roundtrip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0x4a, a->delivered_vector[10]);
 	rig_exit(&r);
 
-	rig_init(test, &r);
+	rig_init_wire(test, &r);
 	KUNIT_ASSERT_EQ(test, 0, virq_ioapic_set_state(r.io, a));
 	get(r.io, b);
 	KUNIT_EXPECT_EQ(test, 0, memcmp(a, b, sizeof(*a)));
@@ -694,6 +739,137 @@ static void ioapic_eoi_exit_bitmap(struct kunit *test)
 	rig_exit(&r);
 }
 
+/* A chip of FAN vCPUs (no LAPICs): a broadcast is sent by send_work. */
+#define FAN	20
+
+struct fan {
+	struct virq_chip *chip;
+	struct virq_ioapic *io;
+	struct virq_vcpu *cpu[FAN];
+};
+
+static void fan_init(struct kunit *test, struct fan *f)
+{
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC,
+		.nr_ioapics = 1, .max_vcpus = FAN,
+	};
+	u8 all = 0xff;
+	int i;
+
+	f->chip = virq_chip_alloc(&cfg);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f->chip));
+	f->io = f->chip->ioapic[0];
+	for (i = 0; i < FAN; i++) {
+		f->cpu[i] = virq_vcpu_add(f->chip, i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(f->cpu[i]));
+	}
+	virq_pic_pio(f->chip->pic, 0x21, true, &all);
+	virq_pic_pio(f->chip->pic, 0xa1, true, &all);
+}
+
+/* Let what was committed meanwhile go: send_work runs to its end. */
+static void fan_release(struct fan *f)
+{
+	enable_work(&f->io->send_work);
+	queue_work(virq_inject_wq, &f->io->send_work);
+	virq_ioapic_flush(f->io);
+}
+
+/* How many of the FAN vCPUs have exactly @vec pending, once. */
+static int fan_took(struct fan *f, int vec)
+{
+	int i, n = 0;
+
+	for (i = 0; i < FAN; i++)
+		n += ack(f->cpu[i]) == vec && ack(f->cpu[i]) == -EAGAIN;
+	return n;
+}
+
+static int fan_line(struct fan *f, u32 gsi, int level)
+{
+	return virq_irq_line(f->chip, gsi, level, VIRQ_LINE_STATUS);
+}
+
+/*
+ * Messages for more vCPUs than atomic context may visit: committed to
+ * send_work (held here with disable_work_sync() to look at the flight),
+ * "send pending" meanwhile, edges remembered once, a level pin's EOI in
+ * flight re-delivered after it, a refused level message leaving the pin
+ * out of service without a loop, a restore re-sending the saved flight.
+ */
+static void ioapic_fanout_in_flight(struct kunit *test)
+{
+	struct virq_ioapic_state *st = new_state(test);
+	u64 bcast = 0xffULL << VIRQ_IOAPIC_RTE_DEST_SHIFT;
+	struct fan f;
+	s64 sent;
+
+	fan_init(test, &f);
+	disable_work_sync(&f.io->send_work);
+
+	/* Edges: the first committed, a second remembered, a third not. */
+	set_rte(f.io, 20, 0x41 | bcast);
+	KUNIT_EXPECT_EQ(test, 1, fan_line(&f, 20, 1));
+	KUNIT_EXPECT_TRUE(test, rte(f.io, 20) & DELIVS);
+	fan_line(&f, 20, 0);
+	KUNIT_EXPECT_EQ(test, 1, fan_line(&f, 20, 1));
+	fan_line(&f, 20, 0);
+	KUNIT_EXPECT_EQ(test, 0, fan_line(&f, 20, 1));
+	fan_line(&f, 20, 0);
+	KUNIT_EXPECT_EQ(test, -EAGAIN, ack(f.cpu[0]));	/* not sent yet */
+	sent = atomic64_read(&f.chip->fanout_deferred);
+	fan_release(&f);
+	KUNIT_EXPECT_EQ(test, FAN, fan_took(&f, 0x41));
+	KUNIT_EXPECT_EQ(test, sent + 1, atomic64_read(&f.chip->fanout_deferred));
+	KUNIT_EXPECT_FALSE(test, rte(f.io, 20) & DELIVS);
+	KUNIT_EXPECT_LE(test, atomic_read(&f.chip->atomic_fanout_max), 16);
+
+	/* Level: remote IRR from the commit; an EOI in flight re-sends. */
+	disable_work_sync(&f.io->send_work);
+	set_rte(f.io, 21, 0x42 | LEVEL | bcast);
+	KUNIT_EXPECT_EQ(test, 1, fan_line(&f, 21, 1));
+	KUNIT_EXPECT_TRUE(test, rte(f.io, 21) & REMOTE_IRR);
+	KUNIT_EXPECT_EQ(test, 0, fan_line(&f, 21, 1));	/* in flight */
+	/* An EOI of 0x42 (another pin's, say) while the message flies. */
+	virq_ioapic_eoi_all(f.chip, f.cpu[0], 0x42, true);
+	KUNIT_EXPECT_FALSE(test, rte(f.io, 21) & REMOTE_IRR);
+	sent = atomic64_read(&f.chip->fanout_deferred);
+	fan_release(&f);
+	/* Sent, landed, then again for the EOI that came in flight. */
+	KUNIT_EXPECT_EQ(test, sent + 1, atomic64_read(&f.chip->fanout_deferred));
+	KUNIT_EXPECT_TRUE(test, rte(f.io, 21) & REMOTE_IRR);
+	KUNIT_EXPECT_EQ(test, FAN, fan_took(&f, 0x42));
+	fan_line(&f, 21, 0);
+	virq_ioapic_eoi_all(f.chip, f.cpu[0], 0x42, true);
+	KUNIT_EXPECT_FALSE(test, rte(f.io, 21) & REMOTE_IRR);
+	virq_ioapic_flush(f.io);
+	KUNIT_EXPECT_EQ(test, 0, fan_took(&f, 0x42));
+
+	/* Refused by everyone (vector 5): out of service, sent once. */
+	sent = atomic64_read(&f.chip->fanout_deferred);
+	set_rte(f.io, 22, 0x05 | LEVEL | bcast);
+	KUNIT_EXPECT_EQ(test, 1, fan_line(&f, 22, 1));
+	virq_ioapic_flush(f.io);
+	KUNIT_EXPECT_EQ(test, sent + 1, atomic64_read(&f.chip->fanout_deferred));
+	KUNIT_EXPECT_FALSE(test, rte(f.io, 22) & (REMOTE_IRR | DELIVS));
+	set_rte(f.io, 22, MASKED);
+	fan_line(&f, 22, 0);
+
+	/* Saved in flight, restored: the saved flight is sent again. */
+	disable_work_sync(&f.io->send_work);
+	set_rte(f.io, 23, 0x43 | bcast);
+	KUNIT_EXPECT_EQ(test, 1, fan_line(&f, 23, 1));
+	get(f.io, st);
+	KUNIT_EXPECT_TRUE(test, st->redirtbl[23] & DELIVS);
+	KUNIT_EXPECT_EQ(test, 0, virq_ioapic_set_state(f.io, st));
+	KUNIT_EXPECT_TRUE(test, rte(f.io, 23) & DELIVS);
+	fan_release(&f);
+	KUNIT_EXPECT_EQ(test, FAN, fan_took(&f, 0x43));
+	KUNIT_EXPECT_FALSE(test, rte(f.io, 23) & DELIVS);
+	virq_chip_put(f.chip);
+}
+
 static struct kunit_case ioapic_cases[] = {
 	KUNIT_CASE(ioapic_version_id_arbitration),
 	KUNIT_CASE(ioapic_ioregsel_sweep),
@@ -706,6 +882,8 @@ static struct kunit_case ioapic_cases[] = {
 	KUNIT_CASE(ioapic_level_to_edge_clears_remote_irr),
 	KUNIT_CASE(ioapic_reprogram_inside_handler),
 	KUNIT_CASE(ioapic_active_low),
+	KUNIT_CASE(ioapic_active_low_logical),
+	KUNIT_CASE(ioapic_fanout_in_flight),
 	KUNIT_CASE(ioapic_eoi_register),
 	KUNIT_CASE(ioapic_eoi_storm_throttled),
 	KUNIT_CASE(ioapic_rtc_coalescing),

@@ -416,14 +416,14 @@ static void lapic_rtc_debt_void_on_software_disable(struct kunit *test)
 	wr(v, 0xf0, 0xff);
 	KUNIT_ASSERT_EQ(test, 0, virq_lapic_get_state(v, st));
 	KUNIT_EXPECT_FALSE(test, st->flags & VIRQ_LAPIC_STATE_RTC_OWED);
-	KUNIT_EXPECT_EQ(test, 0, atomic_read(&r.chip->rtc_pending));
+	KUNIT_EXPECT_EQ(test, 0U, virq_rtc_pending(r.chip));
 	/* Not coalesced: sent, and refused by the disabled APIC. */
 	KUNIT_EXPECT_EQ(test, -1, virq_irq_line(r.chip, 8, 1, true));
 	virq_irq_line(r.chip, 8, 0, true);
 	/* Back online: the late EOI pays nothing; ticks flow again. */
 	enable(v);
 	wr(v, 0xb0, 0);
-	KUNIT_EXPECT_EQ(test, 0, atomic_read(&r.chip->rtc_pending));
+	KUNIT_EXPECT_EQ(test, 0U, virq_rtc_pending(r.chip));
 	KUNIT_EXPECT_EQ(test, 1, virq_irq_line(r.chip, 8, 1, true));
 	rig_exit(&r);
 }
@@ -639,7 +639,7 @@ static void lapic_msi_redirection_hint(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, m.redir_hint);
 	for (n = 0; n < 4 * NCPU; n++) {
 		virq_kicks_init(&k);
-		KUNIT_EXPECT_EQ(test, 1, virq_msi_send(r.chip, &m, &k));
+		KUNIT_EXPECT_EQ(test, 1, virq_msi_send(r.chip, &m, &k, false));
 		virq_kicks_flush(r.chip, &k);
 		hit = 0;
 		for (i = 0; i < NCPU; i++) {
@@ -657,7 +657,7 @@ static void lapic_msi_redirection_hint(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, virq_msi_decode(0xfee0f004, 0, 0x85, false,
 						 &m));
 	virq_kicks_init(&k);
-	KUNIT_EXPECT_EQ(test, NCPU, virq_msi_send(r.chip, &m, &k));
+	KUNIT_EXPECT_EQ(test, NCPU, virq_msi_send(r.chip, &m, &k, false));
 	virq_kicks_flush(r.chip, &k);
 	rig_exit(&r);
 }
@@ -1272,6 +1272,77 @@ static void lapic_timer_tsc_deadline(struct kunit *test)
 	rig_exit(&r);
 }
 
+/*
+ * A deadline at or below the guest's TSC is due now: its vector is in IRR
+ * when the write returns, not when an hrtimer gets to run. Interrupts are
+ * off around the write and the check, so no timer can run in between on
+ * this CPU (an hrtimer is queued on the CPU that arms it). The TSC just
+ * read counts as past.
+ */
+static void lapic_timer_tsc_deadline_past(struct kunit *test)
+{
+	struct virq_vcpu_clock c = { .bus_hz = 1000000000,
+				     .tsc_hz = 1000000000 };
+	unsigned long flags;
+	struct virq_vcpu *v;
+	struct rig r;
+	bool pending;
+	int i;
+
+	rig_init(test, &r);
+	v = r.cpu[0];
+	enable(v);
+	KUNIT_ASSERT_EQ(test, 0, virq_lapic_set_clock(v, &c));
+	wr(v, 0x320, 0x400e4);
+	for (i = 0; i < 3; i++) {
+		local_irq_save(flags);
+		g_wrmsr(v, 0x6e0, i == 0 ? 1 : i == 1 ? ktime_get_ns() :
+			ktime_get_ns() - 1000);
+		pending = irr_has(v, 0xe4);
+		local_irq_restore(flags);
+		KUNIT_EXPECT_TRUE_MSG(test, pending, "deadline %d", i);
+		KUNIT_EXPECT_EQ(test, 0ULL, g_rdmsr(v, 0x6e0));	/* fired */
+		KUNIT_EXPECT_EQ(test, 0xe4, virq_vcpu_ack(v));
+		wr(v, 0xb0, 0);
+	}
+	rig_exit(&r);
+}
+
+/*
+ * LINT0 and LINT1 in SMI and INIT delivery modes: the asserting edge
+ * makes the request (SDM 11.5.1 allows both on the LINT pins); INIT
+ * resets the LAPIC as an INIT message does.
+ */
+static void lapic_lint_smi_init(struct kunit *test)
+{
+	struct virq_vcpu *v;
+	struct rig r;
+	u32 pin;
+
+	rig_init(test, &r);
+	v = r.cpu[1];
+	for (pin = 0; pin < 2; pin++) {
+		enable(v);
+		wr(v, 0x350 + 0x10 * pin, 0x200);		/* SMI */
+		KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_lint(v, pin, 1));
+		KUNIT_EXPECT_TRUE(test, reqs(v) & VIRQ_REQ_SMI);
+		atomic_andnot(VIRQ_REQ_SMI, (atomic_t *)&v->run->requests);
+		virq_lapic_set_lint(v, pin, 1);			/* no edge */
+		KUNIT_EXPECT_FALSE(test, reqs(v) & VIRQ_REQ_SMI);
+		virq_lapic_set_lint(v, pin, 0);
+		wr(v, 0x80, 0x30);
+		wr(v, 0x350 + 0x10 * pin, 0x500);		/* INIT */
+		KUNIT_EXPECT_EQ(test, 0, virq_lapic_set_lint(v, pin, 1));
+		KUNIT_EXPECT_TRUE(test, reqs(v) & VIRQ_REQ_INIT);
+		KUNIT_EXPECT_EQ(test, 0U, rd(v, 0x80));
+		KUNIT_EXPECT_EQ(test, 0xffU, rd(v, 0xf0));
+		KUNIT_EXPECT_TRUE(test, v->apic->wait_sipi);
+		atomic_andnot(VIRQ_REQ_INIT, (atomic_t *)&v->run->requests);
+		virq_lapic_set_lint(v, pin, 0);
+	}
+	rig_exit(&r);
+}
+
 /* LINT: the PIC through the BSP's LINT0 (ExtINT); NMI on LINT1. */
 static void lapic_lint(struct kunit *test)
 {
@@ -1737,6 +1808,8 @@ static struct kunit_case lapic_cases[] = {
 	KUNIT_CASE(lapic_timer_dcr_mid_count),
 	KUNIT_CASE(lapic_timer_rearm_while_due),
 	KUNIT_CASE(lapic_lint),
+	KUNIT_CASE(lapic_timer_tsc_deadline_past),
+	KUNIT_CASE(lapic_lint_smi_init),
 	KUNIT_CASE(lapic_state_roundtrip_and_checks),
 	KUNIT_CASE(lapic_state_rejects_impossible),
 	KUNIT_CASE(lapic_state_x2apic_roundtrip),

@@ -5,6 +5,9 @@
  * rejects a table.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/slab.h>
 
 #include "virq.h"
@@ -300,6 +303,64 @@ static void routing_msi_undecodable_accepted(struct kunit *test)
 	virq_routing_free(rt);
 }
 
+struct grace_reader {
+	struct virq_grace *g;
+	struct completion inside;
+	bool left;
+	bool migrate;
+};
+
+/* A read section of 100 ms, counted out on another CPU if it can. */
+static int grace_reader_fn(void *arg)
+{
+	struct grace_reader *r = arg;
+	unsigned int idx = virq_grace_read_lock(r->g);
+
+	complete(&r->inside);
+	msleep(50);
+	if (r->migrate && num_online_cpus() > 1)
+		set_cpus_allowed_ptr(current,
+				     cpumask_of(cpumask_any_but(cpu_online_mask,
+								raw_smp_processor_id())));
+	msleep(50);
+	WRITE_ONCE(r->left, true);
+	virq_grace_read_unlock(r->g, idx);
+	return 0;
+}
+
+/*
+ * The chip's grace (grace.c): a grace period waits for a read section
+ * that began before it, even one that ends on another CPU, and does not
+ * wait for nothing.
+ */
+static void grace_waits_for_readers(struct kunit *test)
+{
+	struct grace_reader r = { };
+	struct virq_grace g;
+	struct task_struct *t;
+	ktime_t t0;
+	int round;
+
+	KUNIT_ASSERT_EQ(test, 0, virq_grace_init(&g));
+	t0 = ktime_get();
+	virq_grace_synchronize(&g);			/* no readers */
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), t0), 1000);
+	for (round = 0; round < 2; round++) {
+		r.g = &g;
+		r.left = false;
+		r.migrate = round;
+		init_completion(&r.inside);
+		t = kthread_run(grace_reader_fn, &r, "virq-grace-test");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		wait_for_completion(&r.inside);
+		virq_grace_synchronize(&g);
+		KUNIT_EXPECT_TRUE(test, READ_ONCE(r.left));
+		/* A second one right away: the index flipped back. */
+		virq_grace_synchronize(&g);
+	}
+	virq_grace_destroy(&g);
+}
+
 static struct kunit_case routing_cases[] = {
 	KUNIT_CASE(routing_default_pic_only),
 	KUNIT_CASE(routing_default_ioapics),
@@ -312,6 +373,7 @@ static struct kunit_case routing_cases[] = {
 	KUNIT_CASE(routing_reject_msi_not_alone),
 	KUNIT_CASE(routing_lookup_unsorted_input),
 	KUNIT_CASE(routing_msi_undecodable_accepted),
+	KUNIT_CASE(grace_waits_for_readers),
 	{}
 };
 

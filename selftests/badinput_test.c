@@ -172,6 +172,7 @@ struct snap {
 	struct virq_irqchip ic[4], pic[2];
 	struct virq_lapic_state ls[NV], pls;
 	struct virq_vcpu_run run[NV], prun;
+	struct virq_vcpu_config vc[NV];
 	char text[4][4096];
 	char stats[2][4096];
 	char chips[1024];
@@ -238,6 +239,7 @@ static void take(struct fx *f, struct snap *s)
 	}
 	for (i = 0; i < NV; i++) {
 		ioctl(f->v[i], VIRQ_GET_LAPIC, &s->ls[i]);
+		ioctl(f->v[i], VIRQ_VCPU_GET_CONFIG, &s->vc[i]);
 		memcpy(&s->run[i], f->run[i], sizeof(s->run[i]));
 	}
 	ioctl(f->pv, VIRQ_GET_LAPIC, &s->pls);
@@ -270,6 +272,7 @@ static const char *differs(struct snap *a, struct snap *b)
 	PART(ls, "LAPIC state");
 	PART(pls, "PIC-only chip's vCPU state");
 	PART(run, "run pages");
+	PART(vc, "vCPU configurations");
 	PART(prun, "PIC-only chip's run page");
 	PART(text[0], "routing");
 	PART(text[1], "irqfds");
@@ -298,6 +301,8 @@ CFG_CASE(cc_set, c.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_LAPIC; c.nr_ioapics = 0;
 	 c.ioapic_gsi_base[1] = 0)
 CFG_CASE(cc_noset, c.flags = 0; c.nr_ioapics = 0; c.ioapic_gsi_base[1] = 0)
 CFG_CASE(cc_pad, c.pad = 1)
+CFG_CASE(cc_levels, c.flags |= VIRQ_CHIP_LOGICAL_LEVELS |
+			       VIRQ_CHIP_ELECTRICAL_LEVELS)
 CFG_CASE(cc_reserved, c.reserved[6] = 1)
 CFG_CASE(cc_vcpus0, c.max_vcpus = 0)
 CFG_CASE(cc_vcpusmax, c.max_vcpus = VIRQ_MAX_VCPUS + 1)
@@ -495,6 +500,7 @@ PIC_CASE(sp_ext2, p->ext = 2)
 }
 IOS_CASE(si_pad, s->pad = 1)
 IOS_CASE(si_flags, s->flags |= 0x10)
+IOS_CASE(si_wire, s->flags |= VIRQ_IOAPIC_STATE_WIRE_LEVELS)
 IOS_CASE(si_tail, ic.chip.dummy[sizeof(*s) + 1] = 1)
 IOS_CASE(si_misaligned, s->base_address += 0x10)
 IOS_CASE(si_above4g, s->base_address = 0x100000000ULL)
@@ -590,6 +596,9 @@ BAD(wait_pad)
 }
 BAD(wait_fault) { return xioctl(f->v[1], VIRQ_VCPU_WAIT, BADP); }
 BAD(ack_none) { return xioctl(f->v[0], VIRQ_VCPU_ACK, NULL); }
+BAD(ack_arg) { return xioctl(f->v[0], VIRQ_VCPU_ACK, (void *)1UL); }
+BAD(kick_arg) { return xioctl(f->v[0], VIRQ_VCPU_KICK, (void *)1UL); }
+BAD(nmi_arg) { return xioctl(f->v[0], VIRQ_VCPU_NMI, (void *)1UL); }
 BAD(eoi_lapic) { return xioctl(f->v[1], VIRQ_VCPU_EOI, (void *)0x53UL); }
 BAD(eoi_vector) { return xioctl(f->pv, VIRQ_VCPU_EOI, (void *)256UL); }
 BAD(reset_arg) { return xioctl(f->v[1], VIRQ_VCPU_RESET, (void *)1UL); }
@@ -633,6 +642,18 @@ BAD(gl_fault) { return xioctl(f->v[1], VIRQ_GET_LAPIC, BADP); }
 LINT_CASE(lint_pin, f->v[0], 2, 1)
 LINT_CASE(lint_level, f->v[0], 1, 2)
 LINT_CASE(lint_nolapic, f->pv, 0, 1)
+BAD(lint_flags)
+{
+	struct virq_lint l = { .pin = 1, .level = 1, .flags = 1 };
+
+	return xioctl(f->v[0], VIRQ_VCPU_LINT, &l);
+}
+BAD(lint_pad)
+{
+	struct virq_lint l = { .pin = 1, .level = 1, .pad = 1 };
+
+	return xioctl(f->v[0], VIRQ_VCPU_LINT, &l);
+}
 BAD(lint_fault) { return xioctl(f->v[0], VIRQ_VCPU_LINT, BADP); }
 
 #define CLK_CASE(name, vcpu, change) BAD(name) \
@@ -645,9 +666,26 @@ BAD(lint_fault) { return xioctl(f->v[0], VIRQ_VCPU_LINT, BADP); }
 CLK_CASE(clk_bus, f->v[0], c.bus_hz = 999)
 CLK_CASE(clk_bushigh, f->v[0], c.bus_hz = 1000000000001ULL)
 CLK_CASE(clk_tsc, f->v[0], c.tsc_hz = 0)
-CLK_CASE(clk_reserved, f->v[0], c.reserved[2] = 1)
+CLK_CASE(clk_reserved, f->v[0], c.reserved[1] = 1)
+CLK_CASE(clk_flags, f->v[0], c.flags = 2)
+CLK_CASE(clk_pad, f->v[0], c.pad = 1)
 CLK_CASE(clk_nolapic, f->pv, (void)c)
 BAD(clk_fault) { return xioctl(f->v[0], VIRQ_VCPU_SET_CLOCK, BADP); }
+
+/* vCPU: VIRQ_VCPU_SET_CONFIG, VIRQ_VCPU_GET_CONFIG */
+#define VC_CASE(name, change) BAD(name) \
+{ \
+	struct virq_vcpu_config c = { .maxphyaddr = 40 }; \
+	change; \
+	return xioctl(f->v[1], VIRQ_VCPU_SET_CONFIG, &c); \
+}
+VC_CASE(vc_flags, c.flags = 1)
+VC_CASE(vc_reserved, c.reserved[0] = 1)
+VC_CASE(vc_low, c.maxphyaddr = 31)
+VC_CASE(vc_high, c.maxphyaddr = 53)
+BAD(vc_fault) { return xioctl(f->v[1], VIRQ_VCPU_SET_CONFIG, BADP); }
+BAD(gvc_fault) { return xioctl(f->v[1], VIRQ_VCPU_GET_CONFIG, BADP); }
+LS_CASE(sl_maxphys, f->v[1], s.apic_base |= 1ULL << 36)
 
 static const struct {
 	const char *ioctl, *fd, *what, *ename;
@@ -659,6 +697,7 @@ static const struct {
 	ROW("VIRQ_CREATE_CHIP", "/dev/virq", "LAPIC without IOAPIC", EINVAL, cc_set),
 	ROW("VIRQ_CREATE_CHIP", "/dev/virq", "no PIC (empty set)", EINVAL, cc_noset),
 	ROW("VIRQ_CREATE_CHIP", "/dev/virq", "pad not 0", EINVAL, cc_pad),
+	ROW("VIRQ_CREATE_CHIP", "/dev/virq", "logical and electrical levels", EINVAL, cc_levels),
 	ROW("VIRQ_CREATE_CHIP", "/dev/virq", "reserved not 0", EINVAL, cc_reserved),
 	ROW("VIRQ_CREATE_CHIP", "/dev/virq", "max_vcpus 0", EINVAL, cc_vcpus0),
 	ROW("VIRQ_CREATE_CHIP", "/dev/virq", "max_vcpus above VIRQ_MAX_VCPUS", EINVAL, cc_vcpusmax),
@@ -749,6 +788,7 @@ static const struct {
 	ROW("VIRQ_SET_IRQCHIP", "chip", "PIC: ext 2", EINVAL, sp_ext2),
 	ROW("VIRQ_SET_IRQCHIP", "chip", "IOAPIC: pad not 0", EINVAL, si_pad),
 	ROW("VIRQ_SET_IRQCHIP", "chip", "IOAPIC: unknown flags", EINVAL, si_flags),
+	ROW("VIRQ_SET_IRQCHIP", "chip", "IOAPIC: wire levels on a logical chip", EINVAL, si_wire),
 	ROW("VIRQ_SET_IRQCHIP", "chip", "IOAPIC: union bytes past the state", EINVAL, si_tail),
 	ROW("VIRQ_SET_IRQCHIP", "chip", "IOAPIC: misaligned base", EINVAL, si_misaligned),
 	ROW("VIRQ_SET_IRQCHIP", "chip", "IOAPIC: base above 4 GiB", EINVAL, si_above4g),
@@ -791,6 +831,9 @@ static const struct {
 	ROW("VIRQ_VCPU_WAIT", "vCPU", "pad not 0", EINVAL, wait_pad),
 	ROW("VIRQ_VCPU_WAIT", "vCPU", "unreadable argument", EFAULT, wait_fault),
 	ROW("VIRQ_VCPU_ACK", "vCPU", "nothing to acknowledge", EAGAIN, ack_none),
+	ROW("VIRQ_VCPU_ACK", "vCPU", "argument not 0", EINVAL, ack_arg),
+	ROW("VIRQ_VCPU_KICK", "vCPU", "argument not 0", EINVAL, kick_arg),
+	ROW("VIRQ_VCPU_NMI", "vCPU", "argument not 0", EINVAL, nmi_arg),
 	ROW("VIRQ_VCPU_EOI", "vCPU", "a chip with LAPICs", EINVAL, eoi_lapic),
 	ROW("VIRQ_VCPU_EOI", "vCPU (no LAPIC)", "vector 256", EINVAL, eoi_vector),
 	ROW("VIRQ_VCPU_RESET", "vCPU", "argument not 0", EINVAL, reset_arg),
@@ -801,6 +844,7 @@ static const struct {
 	ROW("VIRQ_SET_LAPIC", "vCPU", "unknown flags", EINVAL, sl_flags),
 	ROW("VIRQ_SET_LAPIC", "vCPU", "lint_level above 3", EINVAL, sl_lint),
 	ROW("VIRQ_SET_LAPIC", "vCPU", "APIC_BASE reserved bits", EINVAL, sl_baseres),
+	ROW("VIRQ_SET_LAPIC", "vCPU", "APIC_BASE bit 36 (MAXPHYADDR 36)", EINVAL, sl_maxphys),
 	ROW("VIRQ_SET_LAPIC", "vCPU", "APIC_BASE EXTD without EN", EINVAL, sl_extd),
 	ROW("VIRQ_SET_LAPIC", "vCPU", "APIC_BASE BSP flag on an AP", EINVAL, sl_bsp),
 	ROW("VIRQ_SET_LAPIC", "vCPU", "reserved register bits (TPR)", EINVAL, sl_regres),
@@ -815,13 +859,23 @@ static const struct {
 	ROW("VIRQ_VCPU_LINT", "vCPU", "pin 2", EINVAL, lint_pin),
 	ROW("VIRQ_VCPU_LINT", "vCPU", "level 2", EINVAL, lint_level),
 	ROW("VIRQ_VCPU_LINT", "vCPU (no LAPIC)", "any", EINVAL, lint_nolapic),
+	ROW("VIRQ_VCPU_LINT", "vCPU", "flags not 0", EINVAL, lint_flags),
+	ROW("VIRQ_VCPU_LINT", "vCPU", "pad not 0", EINVAL, lint_pad),
 	ROW("VIRQ_VCPU_LINT", "vCPU", "unreadable argument", EFAULT, lint_fault),
 	ROW("VIRQ_VCPU_SET_CLOCK", "vCPU", "bus_hz below 1 kHz", EINVAL, clk_bus),
 	ROW("VIRQ_VCPU_SET_CLOCK", "vCPU", "bus_hz above 1 THz", EINVAL, clk_bushigh),
 	ROW("VIRQ_VCPU_SET_CLOCK", "vCPU", "tsc_hz 0", EINVAL, clk_tsc),
 	ROW("VIRQ_VCPU_SET_CLOCK", "vCPU", "reserved not 0", EINVAL, clk_reserved),
+	ROW("VIRQ_VCPU_SET_CLOCK", "vCPU", "unknown flags", EINVAL, clk_flags),
+	ROW("VIRQ_VCPU_SET_CLOCK", "vCPU", "pad not 0", EINVAL, clk_pad),
 	ROW("VIRQ_VCPU_SET_CLOCK", "vCPU (no LAPIC)", "any", EINVAL, clk_nolapic),
 	ROW("VIRQ_VCPU_SET_CLOCK", "vCPU", "unreadable argument", EFAULT, clk_fault),
+	ROW("VIRQ_VCPU_SET_CONFIG", "vCPU", "flags not 0", EINVAL, vc_flags),
+	ROW("VIRQ_VCPU_SET_CONFIG", "vCPU", "reserved not 0", EINVAL, vc_reserved),
+	ROW("VIRQ_VCPU_SET_CONFIG", "vCPU", "maxphyaddr 31", EINVAL, vc_low),
+	ROW("VIRQ_VCPU_SET_CONFIG", "vCPU", "maxphyaddr 53", EINVAL, vc_high),
+	ROW("VIRQ_VCPU_SET_CONFIG", "vCPU", "unreadable argument", EFAULT, vc_fault),
+	ROW("VIRQ_VCPU_GET_CONFIG", "vCPU", "unwritable argument", EFAULT, gvc_fault),
 #undef ROW
 };
 

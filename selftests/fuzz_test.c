@@ -478,11 +478,15 @@ static bool cfg_valid(const struct virq_chip_config *c)
 {
 	const uint32_t all = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC |
 			     VIRQ_CHIP_LAPIC | VIRQ_CHIP_32BIT_IDS |
-			     VIRQ_CHIP_LOGICAL_LEVELS;
+			     VIRQ_CHIP_LOGICAL_LEVELS |
+			     VIRQ_CHIP_ELECTRICAL_LEVELS;
 	bool io = c->flags & VIRQ_CHIP_IOAPIC;
 	unsigned int i;
 
 	if ((c->flags & ~all) || !(c->flags & VIRQ_CHIP_PIC))
+		return false;
+	if ((c->flags & VIRQ_CHIP_LOGICAL_LEVELS) &&
+	    (c->flags & VIRQ_CHIP_ELECTRICAL_LEVELS))
 		return false;
 	if ((c->flags & VIRQ_CHIP_LAPIC) && !io)
 		return false;
@@ -546,6 +550,8 @@ static void gen_cfg(struct rng *r, struct virq_chip_config *c, bool priv)
 		c->flags |= VIRQ_CHIP_32BIT_IDS;
 	if (pct(r, 30))
 		c->flags |= VIRQ_CHIP_LOGICAL_LEVELS;
+	else if (pct(r, 40))
+		c->flags |= VIRQ_CHIP_ELECTRICAL_LEVELS;
 	if (priv)
 		c->max_vcpus = 1 + below(r, PMAX_VCPUS);
 	else
@@ -560,7 +566,11 @@ static void break_cfg(struct rng *r, struct virq_chip_config *c)
 
 	switch (below(r, 14)) {
 	case 0:
-		c->flags |= 1U << (5 + below(r, 27));
+		if (pct(r, 80))
+			c->flags |= 1U << (6 + below(r, 26));
+		else	/* logical and wire levels together */
+			c->flags |= VIRQ_CHIP_LOGICAL_LEVELS |
+				    VIRQ_CHIP_ELECTRICAL_LEVELS;
 		break;
 	case 1:
 		c->flags &= ~VIRQ_CHIP_PIC;
@@ -1233,7 +1243,8 @@ static const char *ioapic_state_bad(const struct virq_irqchip *ic,
 	if (!bytes_zero((const uint8_t *)&ic->chip + sizeof(*s),
 			sizeof(ic->chip) - sizeof(*s)))
 		return BAD("bytes past the IOAPIC state");
-	if (s->flags != VIRQ_IOAPIC_STATE_EXT)
+	if (s->flags != (VIRQ_IOAPIC_STATE_EXT |
+			 (logical ? 0 : VIRQ_IOAPIC_STATE_WIRE_LEVELS)))
 		return BAD("flags %#x", s->flags);
 	if (s->version != 0x11 && s->version != 0x20)
 		return BAD("version %#x", s->version);
@@ -1257,7 +1268,8 @@ static const char *ioapic_state_bad(const struct virq_irqchip *ic,
 				   pin, rte);
 		if ((rte & RTE_RIRR) && !rte_level_irr(rte))
 			return BAD("pin %u: remote IRR on %#" PRIx64, pin, rte);
-		if (!!(rte & RTE_DELIVS) != !!(s->eoi_deferred & (1U << pin)))
+		/* Pending: held by the throttle, or a message in flight. */
+		if ((s->eoi_deferred & (1U << pin)) && !(rte & RTE_DELIVS))
 			return BAD("pin %u: delivery status %#" PRIx64
 				   " against eoi_deferred %#x", pin, rte,
 				   s->eoi_deferred);
@@ -1378,7 +1390,8 @@ static const char *lapic_state_bad(const struct virq_lapic_state *st,
 		if (v && ((off & 0xf) || !lapic_slot_exists(off)))
 			return BAD("%#x at %#x, where no register is", v, off);
 	}
-	if (reg(st, 0x30) != 0x01050014)
+	/* Bit 24 (EOI suppression) only with 0x20 IOAPICs (lapic.rst). */
+	if ((reg(st, 0x30) & ~(1u << 24)) != 0x00050014)
 		return BAD("version %#x", reg(st, 0x30));
 	if (reg(st, 0xb0) || reg(st, 0xc0))
 		return BAD("EOI or RRD reads %#x %#x", reg(st, 0xb0), reg(st, 0xc0));
@@ -1412,6 +1425,9 @@ static const char *lapic_state_bad(const struct virq_lapic_state *st,
 	svr = reg(st, 0xf0);
 	if (svr & ~0x11ffU)
 		return BAD("SVR %#x", svr);
+	if ((svr & 0x1000) && !(reg(st, 0x30) & (1u << 24)))
+		return BAD("SVR %#x: suppression the version does not offer",
+			   svr);
 	if (reg(st, 0x300) & ~0xccfffU)	/* delivery status reads 0 */
 		return BAD("ICR %#x", reg(st, 0x300));
 	if (!x2 && (reg(st, 0x310) & 0xffffff))
@@ -1848,6 +1864,12 @@ static void op_dev(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 			break;
 		case VIRQ_CAP_STATS:
 			want = VIRQ_STATS_VERSION;
+			break;
+		case VIRQ_CAP_NMI_COUNT:
+			want = VIRQ_NMI_PENDING_MAX;
+			break;
+		case VIRQ_CAP_VCPU_CONFIG:
+			want = 1;
 			break;
 		default:
 			want = 0;
@@ -2424,7 +2446,7 @@ static const char *irqchip_bad(const struct virq_irqchip *ic,
 	if (ic->chip_id < 2)
 		return pic_state_bad(ic);
 	return ioapic_state_bad(ic, cfg->ioapic_version ?: 0x20,
-				cfg->flags & VIRQ_CHIP_LOGICAL_LEVELS);
+				!(cfg->flags & VIRQ_CHIP_ELECTRICAL_LEVELS));
 }
 
 /* GET_IRQCHIP, checked; SET of it (a round trip) or of a mutation. */
@@ -3151,7 +3173,7 @@ static void ack_private(struct fz *t, struct pchip *pc, struct pvcpu *v,
 
 	if (!ack_prepare(t, pc, v, &c))
 		return;
-	ret = ioctl(v->fd, VIRQ_VCPU_ACK);
+	ret = ioctl(v->fd, VIRQ_VCPU_ACK, 0);
 	note(t, " ACK private APIC ID %u", v->apic_id);
 	res(t, ret);
 	if (ret < 0)
@@ -3175,7 +3197,7 @@ static void op_ack(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 	if (fd < 0)
 		return;
 	if (!priv) {
-		ret = ioctl(fd, VIRQ_VCPU_ACK);
+		ret = ioctl(fd, VIRQ_VCPU_ACK, 0);
 		note(t, "ACK shared fd %d", fd);
 		res(t, ret);
 		if (ret < 0)
@@ -3226,7 +3248,7 @@ static void op_wait(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 	forever = forever && priv && !invalid;
 	if (forever) {
 		/* A kick first: the wait returns at once, never hangs. */
-		ret = ioctl(fd, VIRQ_VCPU_KICK);
+		ret = ioctl(fd, VIRQ_VCPU_KICK, 0);
 		expect_ok(t, ret, "KICK");
 		w.timeout_ns = -1;
 	}
@@ -3282,7 +3304,7 @@ static void op_kick(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 
 	if (fd < 0)
 		return;
-	ret = ioctl(fd, nmi ? VIRQ_VCPU_NMI : VIRQ_VCPU_KICK);
+	ret = ioctl(fd, nmi ? VIRQ_VCPU_NMI : VIRQ_VCPU_KICK, 0);
 	note(t, "%s %s fd %d", nmi ? "NMI" : "KICK", priv ? "private" : "shared",
 	     fd);
 	res(t, ret);
@@ -3564,6 +3586,8 @@ static void op_lint(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 	struct virq_lint l = {
 		.pin = pct(r, 95) ? below(r, 2) : interesting(r),
 		.level = pct(r, 95) ? below(r, 2) : interesting(r),
+		.flags = pct(r, 97) ? 0 : interesting(r) | 1,
+		.pad = pct(r, 97) ? 0 : interesting(r) | 1,
 	};
 	struct pchip *pc;
 	struct pvcpu *v;
@@ -3573,10 +3597,11 @@ static void op_lint(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 	if (fd < 0)
 		return;
 	ret = ioctl(fd, VIRQ_VCPU_LINT, &l);
-	note(t, "LINT %s pin %u level %u", priv ? "private" : "shared", l.pin,
-	     l.level);
+	note(t, "LINT %s pin %u level %u flags %#x pad %#x",
+	     priv ? "private" : "shared", l.pin, l.level, l.flags, l.pad);
 	res(t, ret);
-	if (l.pin > 1 || l.level > 1 || (priv && !pchip_apic(pc)))
+	if (l.pin > 1 || l.level > 1 || l.flags || l.pad ||
+	    (priv && !pchip_apic(pc)))
 		expect_einval(t, priv, ret, "LINT");
 	else if (priv)
 		expect_ok(t, ret, "LINT");
@@ -3610,7 +3635,12 @@ static void op_clock(struct fz *t, struct rng *r, bool priv, uint32_t obj)
 			c.tsc_hz = pct(r, 50) ? below(r, 1000) : ~0ULL;
 			break;
 		default:
-			c.reserved[below(r, 3)] = 1 + below(r, 1000);
+			if (pct(r, 50))
+				c.reserved[below(r, 2)] = 1 + below(r, 1000);
+			else if (pct(r, 50))
+				c.pad = 1 + below(r, 1000);
+			else
+				c.flags = 2u << below(r, 31);
 			break;
 		}
 	}

@@ -486,7 +486,7 @@ TEST_F(apic, timer_tsc_deadline)
 	EXPECT_EQ(0xe2, virq_wait(v, 2000000000, VIRQ_WAIT_ACK));
 	EXPECT_LE(20000000ULL, now_ns() - t0);
 	EXPECT_EQ(0, rdmsr(v, 0x6e0));			/* fired: 0 */
-	c.reserved[2] = 1;
+	c.reserved[1] = 1;
 	EXPECT_EQ(-1, ioctl(v, VIRQ_VCPU_SET_CLOCK, &c));
 	EXPECT_EQ(EINVAL, errno);
 }
@@ -769,6 +769,250 @@ TEST_F(apic, pic_through_lint0)
 	EXPECT_EQ(0x33, ioctl(self->v[0], VIRQ_VCPU_ACK, 0));
 	/* An AP's LINT0 is masked: nothing there. */
 	EXPECT_EQ(0, virq_requests(self->run[1]) & VIRQ_REQ_INTR);
+}
+
+static uint32_t requests_of(struct virq_vcpu_run *run)
+{
+	return __atomic_load_n(&run->requests, __ATOMIC_SEQ_CST);
+}
+
+static void clear_requests(struct virq_vcpu_run *run, uint32_t bits)
+{
+	__atomic_and_fetch(&run->requests, ~bits, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Item 4 of the second correctness round: EOI-broadcast suppression
+ * (version bit 24, SVR bit 12) exists only where every IOAPIC has the
+ * EOI register. With a version 0x11 IOAPIC, a guest that suppressed the
+ * broadcast could never clear remote IRR.
+ */
+TEST(eoi_suppression_needs_the_eoi_register)
+{
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC | VIRQ_CHIP_LAPIC,
+		.nr_ioapics = 1, .max_vcpus = 2,
+		.ioapic_version = VIRQ_IOAPIC_VERSION_11,
+	};
+	uint64_t sel = 0x30, val = 0x8055;		/* pin 16, level */
+	struct virq_lapic_state st;
+	int dev = virq_open(), chip, v, v1;
+
+	ASSERT_LE(0, dev);
+	chip = ioctl(dev, VIRQ_CREATE_CHIP, &cfg);
+	ASSERT_LE(0, chip);
+	v = ioctl(chip, VIRQ_CREATE_VCPU, 0);
+	ASSERT_LE(0, v);
+	v1 = ioctl(chip, VIRQ_CREATE_VCPU, 1);
+	ASSERT_LE(0, v1);
+	EXPECT_EQ(0x00050014, rd(v, 0x30));		/* no bit 24 */
+	wr(v, 0xf0, 0x11ff);
+	EXPECT_EQ(0x1ff, rd(v, 0xf0));			/* bit 12 reserved */
+	xio(v, VIRQ_IO_MMIO, 0xfec00000, 4, 1, &sel);
+	xio(v, VIRQ_IO_MMIO, 0xfec00010, 4, 1, &val);
+	EXPECT_EQ(1, virq_line(chip, 16, 1));
+	EXPECT_EQ(0x55, ioctl(v, VIRQ_VCPU_ACK, 0));
+	virq_line(chip, 16, 0);
+	wr(v, 0xb0, 0);
+	sel = 0x20;
+	xio(v, VIRQ_IO_MMIO, 0xfec00000, 4, 1, &sel);
+	xio(v, VIRQ_IO_MMIO, 0xfec00010, 4, 0, &val);
+	EXPECT_EQ(0, val & VIRQ_IOAPIC_RTE_REMOTE_IRR) {
+		TH_LOG("remote IRR stuck: the EOI was not broadcast");
+	}
+	EXPECT_EQ(1, virq_line(chip, 16, 1));		/* not stuck at 0 */
+	/* x2APIC: a reserved SVR bit faults; a restored one is refused. */
+	EXPECT_EQ(0, wrmsr(v1, 0x1b, 0xfee00c00));
+	EXPECT_EQ(GP, wrmsr(v1, 0x80f, 0x11ff));
+	EXPECT_EQ(0x00050014, rdmsr(v1, 0x803));
+	ASSERT_EQ(0, ioctl(v, VIRQ_GET_LAPIC, &st));
+	*(uint32_t *)&st.regs[0xf0] = 0x11ff;
+	EXPECT_EQ(-1, ioctl(v, VIRQ_SET_LAPIC, &st));
+	EXPECT_EQ(EINVAL, errno);
+	close(v1);
+	close(v);
+	close(chip);
+	close(dev);
+}
+
+/*
+ * Item 5: NMIs are counted, not a flag (SDM 6.7.1: one NMI may be
+ * latched while another is handled): two NMIs before the VMM takes the
+ * request are two, and the count saturates at VIRQ_NMI_PENDING_MAX.
+ */
+TEST_F(apic, nmis_are_counted)
+{
+	struct virq_lint l = { .pin = 1, .level = 1 };
+	struct virq_vcpu_run *run = self->run[2];
+	int dev = virq_open();
+
+	ASSERT_LE(0, dev);
+	EXPECT_EQ(VIRQ_NMI_PENDING_MAX,
+		  ioctl(dev, VIRQ_CHECK_EXTENSION, VIRQ_CAP_NMI_COUNT));
+	close(dev);
+	EXPECT_EQ(0, run->nmi_pending);
+	EXPECT_EQ(0, ioctl(self->v[2], VIRQ_VCPU_NMI, 0));
+	ipi(self->v[0], 2, 0x400);			/* an NMI IPI */
+	EXPECT_NE(0, requests_of(run) & VIRQ_REQ_NMI);
+	EXPECT_EQ(2, run->nmi_pending);
+	/* A third while two wait: the architecture keeps two. */
+	wr(self->v[2], 0x360, 0x400);			/* LINT1: NMI */
+	EXPECT_EQ(0, ioctl(self->v[2], VIRQ_VCPU_LINT, &l));
+	EXPECT_EQ(2, run->nmi_pending);
+	/* The VMM takes one: one is left, and a new one makes two. */
+	clear_requests(run, VIRQ_REQ_NMI);
+	__atomic_sub_fetch(&run->nmi_pending, 1, __ATOMIC_SEQ_CST);
+	ipi(self->v[0], 2, 0x400);
+	EXPECT_EQ(2, run->nmi_pending);
+	EXPECT_NE(0, requests_of(run) & VIRQ_REQ_NMI);
+	/* Reset drops them. */
+	EXPECT_EQ(0, ioctl(self->v[2], VIRQ_VCPU_RESET, 0));
+	EXPECT_EQ(0, run->nmi_pending);
+}
+
+/*
+ * Item 6: a TSC deadline at or before the guest's TSC fires before the
+ * write returns: the next instruction can take it. The guest's TSC is
+ * CLOCK_MONOTONIC here (1 GHz, offset 0), read just before the write.
+ */
+TEST_F(apic, tsc_deadline_in_the_past_fires_at_once)
+{
+	struct virq_vcpu_clock c = { .bus_hz = 1000000000, .tsc_hz = 1000000000,
+				     .tsc_offset = 0 };
+	int v = self->v[1], i, late = 0;
+
+	ASSERT_EQ(0, ioctl(v, VIRQ_VCPU_SET_CLOCK, &c));
+	wr(v, 0x320, 0x400e3);
+	for (i = 0; i < 200; i++) {
+		EXPECT_EQ(0, wrmsr(v, 0x6e0, i & 1 ? 1 : now_ns()));
+		late += !irr_has(v, 0xe3);
+		EXPECT_EQ(0xe3, ioctl(v, VIRQ_VCPU_ACK, 0));
+		wr(v, 0xb0, 0);
+	}
+	EXPECT_EQ(0, late) {
+		TH_LOG("%d of 200 past deadlines not pending when the write returned",
+		       late);
+	}
+}
+
+/*
+ * Item 7: IA32_APIC_BASE bits MAXPHYADDR..63 are reserved (SDM figure
+ * 11-5). The VMM says the guest's MAXPHYADDR; 36 by default.
+ */
+TEST_F(apic, apic_base_follows_maxphyaddr)
+{
+	struct virq_vcpu_config vc;
+	struct virq_lapic_state st;
+	int v = self->v[1], dev = virq_open();
+
+	ASSERT_LE(0, dev);
+	EXPECT_LT(0, ioctl(dev, VIRQ_CHECK_EXTENSION, VIRQ_CAP_VCPU_CONFIG));
+	close(dev);
+	memset(&vc, 0xff, sizeof(vc));
+	ASSERT_EQ(0, ioctl(v, VIRQ_VCPU_GET_CONFIG, &vc));
+	EXPECT_EQ(0, vc.flags);
+	EXPECT_EQ(VIRQ_MAXPHYADDR_DEFAULT, vc.maxphyaddr);
+	EXPECT_EQ(GP, wrmsr(v, 0x1b, 1ULL << 36 | 0xfee00800));
+	EXPECT_EQ(0, wrmsr(v, 0x1b, 1ULL << 35 | 0xfee00800));
+	EXPECT_EQ(1ULL << 35 | 0xfee00800, rdmsr(v, 0x1b));
+	EXPECT_EQ(0, wrmsr(v, 0x1b, 0xfee00800));
+	vc.maxphyaddr = 40;
+	EXPECT_EQ(0, ioctl(v, VIRQ_VCPU_SET_CONFIG, &vc));
+	EXPECT_EQ(0, wrmsr(v, 0x1b, 1ULL << 39 | 0xfee00800));
+	EXPECT_EQ(GP, wrmsr(v, 0x1b, 1ULL << 40 | 0xfee00800));
+	/* A smaller MAXPHYADDR than the base in use: refused. */
+	vc.maxphyaddr = 36;
+	EXPECT_EQ(-1, ioctl(v, VIRQ_VCPU_SET_CONFIG, &vc));
+	EXPECT_EQ(EINVAL, errno);
+	/* Restored state is held to the same rule. */
+	ASSERT_EQ(0, ioctl(v, VIRQ_GET_LAPIC, &st));
+	st.apic_base = 1ULL << 40 | 0xfee00800;
+	EXPECT_EQ(-1, ioctl(v, VIRQ_SET_LAPIC, &st));
+	EXPECT_EQ(EINVAL, errno);
+	/* Bad configurations change nothing. */
+	vc.maxphyaddr = 31;
+	EXPECT_EQ(-1, ioctl(v, VIRQ_VCPU_SET_CONFIG, &vc));
+	EXPECT_EQ(EINVAL, errno);
+	vc.maxphyaddr = 53;
+	EXPECT_EQ(-1, ioctl(v, VIRQ_VCPU_SET_CONFIG, &vc));
+	EXPECT_EQ(EINVAL, errno);
+	vc.maxphyaddr = 48;
+	vc.flags = 1;
+	EXPECT_EQ(-1, ioctl(v, VIRQ_VCPU_SET_CONFIG, &vc));
+	EXPECT_EQ(EINVAL, errno);
+	vc.flags = 0;
+	vc.reserved[2] = 1;
+	EXPECT_EQ(-1, ioctl(v, VIRQ_VCPU_SET_CONFIG, &vc));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ioctl(v, VIRQ_VCPU_GET_CONFIG, &vc));
+	EXPECT_EQ(40, vc.maxphyaddr);
+	EXPECT_EQ(0, vc.reserved[2]);
+}
+
+/*
+ * Item 8: LINT0 and LINT1 in SMI and INIT delivery modes deliver the
+ * requests they are, on the asserting edge (SDM 11.5.1: both modes are
+ * allowed on the LINT pins; the trigger is edge for them).
+ */
+TEST_F(apic, lint_smi_and_init)
+{
+	struct virq_lint l = { 0 };
+	struct virq_lapic_state st;
+	int pin, v = self->v[1];
+	struct virq_vcpu_run *run = self->run[1];
+
+	for (pin = 0; pin < 2; pin++) {
+		wr(v, 0xf0, 0x1ff);
+		wr(v, 0x350 + 0x10 * pin, 0x200);		/* SMI */
+		l.pin = pin;
+		l.level = 1;
+		EXPECT_EQ(0, ioctl(v, VIRQ_VCPU_LINT, &l));
+		EXPECT_NE(0, requests_of(run) & VIRQ_REQ_SMI) {
+			TH_LOG("LINT%d in SMI mode", pin);
+		}
+		clear_requests(run, VIRQ_REQ_SMI);
+		EXPECT_EQ(0, ioctl(v, VIRQ_VCPU_LINT, &l));	/* no edge */
+		EXPECT_EQ(0, requests_of(run) & VIRQ_REQ_SMI);
+		l.level = 0;
+		EXPECT_EQ(0, ioctl(v, VIRQ_VCPU_LINT, &l));
+
+		wr(v, 0x80, 0x20);				/* TPR, reset by INIT */
+		wr(v, 0x350 + 0x10 * pin, 0x500);		/* INIT */
+		l.level = 1;
+		EXPECT_EQ(0, ioctl(v, VIRQ_VCPU_LINT, &l));
+		EXPECT_NE(0, requests_of(run) & VIRQ_REQ_INIT) {
+			TH_LOG("LINT%d in INIT mode", pin);
+		}
+		ASSERT_EQ(0, ioctl(v, VIRQ_GET_LAPIC, &st));
+		EXPECT_EQ(VIRQ_LAPIC_STATE_WAIT_SIPI,
+			  st.flags & VIRQ_LAPIC_STATE_WAIT_SIPI);
+		EXPECT_EQ(0, rd(v, 0x80));
+		EXPECT_EQ(0xff, rd(v, 0xf0));			/* INIT state */
+		clear_requests(run, VIRQ_REQ_INIT);
+		l.level = 0;
+		EXPECT_EQ(0, ioctl(v, VIRQ_VCPU_LINT, &l));
+	}
+}
+
+/* Items 11 and 12: reserved fields and arguments must be zero. */
+TEST_F(apic, reserved_arguments_are_zero)
+{
+	struct virq_lint l = { .pin = 1, .level = 0, .flags = 1 };
+
+	EXPECT_EQ(-1, ioctl(self->v[1], VIRQ_VCPU_LINT, &l));
+	EXPECT_EQ(EINVAL, errno);
+	l.flags = 0;
+	l.pad = 1;
+	EXPECT_EQ(-1, ioctl(self->v[1], VIRQ_VCPU_LINT, &l));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->v[1], VIRQ_VCPU_ACK, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->v[1], VIRQ_VCPU_KICK, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, requests_of(self->run[1]) & VIRQ_REQ_EVENT);
+	EXPECT_EQ(-1, ioctl(self->v[1], VIRQ_VCPU_NMI, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, self->run[1]->nmi_pending);
 }
 
 TEST_HARNESS_MAIN

@@ -458,6 +458,54 @@ TEST(process_exit_and_kill_with_everything_open)
 	close(dev);
 }
 
+/*
+ * Item 9 of the second correctness round: eventfds bound as irqfds are
+ * closed, then at once the chip fd. Each eventfd's close queues its
+ * irqfd's teardown on a work item; the chip fd's release, right after,
+ * finds none left to detach, waits for the count of irqfds to reach zero
+ * and frees the chip. The last teardown must be done with the chip when
+ * that wait ends (the debug kernel's KASAN reports the use after free
+ * otherwise). The closes are explicit: at a process's exit the files are
+ * released last-opened first (task_work runs LIFO), the chip fd before
+ * the eventfds, which detaches every irqfd synchronously instead.
+ */
+TEST(eventfds_closed_then_the_chip)
+{
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC, .nr_ioapics = 1,
+		.max_vcpus = 1,
+	};
+	struct virq_irqfd_args a = { 0 };
+	int dev = virq_open(), efd[NEFD], rfd[NEFD], chip, i, round;
+	uint64_t one = 1;
+	long base;
+
+	ASSERT_LE(0, dev);
+	base = refcnt();
+	for (round = 0; round < 300; round++) {
+		chip = ioctl(dev, VIRQ_CREATE_CHIP, &cfg);
+		ASSERT_LE(0, chip);
+		for (i = 0; i < NEFD; i++) {
+			efd[i] = eventfd(0, 0);
+			rfd[i] = eventfd(0, 0);
+			a.fd = efd[i];
+			a.gsi = 16 + i;
+			/* Odd rounds: resample irqfds too (a slower teardown). */
+			a.flags = round & i & 1 ? VIRQ_IRQFD_FLAG_RESAMPLE : 0;
+			a.resamplefd = a.flags ? rfd[i] : 0;
+			ASSERT_EQ(0, ioctl(chip, VIRQ_IRQFD, &a));
+			ASSERT_EQ(sizeof(one), write(efd[i], &one, sizeof(one)));
+		}
+		for (i = 0; i < NEFD; i++)
+			close(efd[i]);	/* each queues its teardown */
+		close(chip);		/* waits for them, frees the chip */
+		for (i = 0; i < NEFD; i++)
+			close(rfd[i]);
+	}
+	EXPECT_EQ(base, settled_refcnt(base));
+	close(dev);
+}
+
 /* Last: with every fd closed the module goes, and comes back. */
 TEST(rmmod_clean_after_all)
 {

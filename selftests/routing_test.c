@@ -4,6 +4,10 @@
  * swaps, every rejection leaving the old table in force, and the
  * VIRQ_IRQ_LINE_STATUS codes summed over routes.
  */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include "virq_test.h"
 
 #define MAX_ENTRIES (VIRQ_MAX_ROUTES + 1)
@@ -253,6 +257,114 @@ TEST_F(rt, msi_route_with_garbage_address)
 	ASSERT_EQ(0, set_routing(self->chip, r));
 	EXPECT_EQ(-1, virq_line(self->chip, 31, 1));
 	free(r);
+}
+
+/* The count CPU @cpu shows on /proc/interrupts line @name ("CAL:"). */
+static long irq_count(const char *name, int cpu)
+{
+	static char buf[1 << 16];
+	char *line, *p;
+	long v = -1;
+	ssize_t n;
+	int fd, i;
+
+	fd = open("/proc/interrupts", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	line = strstr(buf, name);
+	if (!line)
+		return -1;
+	p = line + strlen(name);
+	for (i = 0; i <= cpu; i++)
+		v = strtol(p, &p, 10);
+	return v;
+}
+
+/* Function-call and reschedule IPIs CPU @cpu has taken. */
+static long ipis(int cpu)
+{
+	return irq_count("CAL:", cpu) + irq_count("RES:", cpu);
+}
+
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static atomic_int spin_stop;
+
+static void *spinner(void *arg)
+{
+	pin_to(0);
+	while (!atomic_load_explicit(&spin_stop, memory_order_relaxed))
+		;
+	return NULL;
+}
+
+/* 2000 routing updates from CPU 1: the IPIs CPU 0 took meanwhile. */
+static long ipis_during_updates(int chip, struct virq_irq_routing *r)
+{
+	long before = ipis(0);
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		r->entries[1].u.msi.data = 0x50 + (i & 1);
+		if (set_routing(chip, r))
+			return -1;
+	}
+	return before < 0 ? -1 : ipis(0) - before;
+}
+
+/*
+ * Item 2 of the second correctness round: a routing update must cost the
+ * host's other CPUs nothing. An expedited RCU grace period IPIs every
+ * CPU that is busy; a grace-period machinery that queues work on another
+ * CPU wakes it (an IPI to an idle CPU, a reschedule to a busy one).
+ * 2000 updates from CPU 1, with CPU 0 (the boot CPU) idle and then busy
+ * with a spinning thread: CPU 0's function-call and reschedule IPIs.
+ */
+TEST(routing_updates_send_no_ipis)
+{
+	struct virq_irq_routing *r = table(2);
+	long idle, busy;
+	pthread_t t;
+	int dev, chip;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	dev = virq_open();
+	ASSERT_LE(0, dev);
+	chip = virq_chip(dev, 1);
+	ASSERT_LE(0, chip);
+	chip_route(&r->entries[0], 20, VIRQ_IRQCHIP_PIC_MASTER, 5);
+	msi_route(&r->entries[1], 30, 0xfee00000, 0x50);
+	ASSERT_EQ(0, pin_to(1));
+	usleep(20000);
+	idle = ipis_during_updates(chip, r);
+	atomic_store(&spin_stop, 0);
+	ASSERT_EQ(0, pthread_create(&t, NULL, spinner, NULL));
+	usleep(50000);
+	busy = ipis_during_updates(chip, r);
+	atomic_store(&spin_stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("CPU 0 took %ld IPIs idle, %ld busy, during 2000 updates each",
+	       idle, busy);
+	ASSERT_LE(0, idle);
+	ASSERT_LE(0, busy);
+	EXPECT_GT(100, idle);
+	EXPECT_GT(100, busy);
+	free(r);
+	close(chip);
+	close(dev);
 }
 
 TEST_HARNESS_MAIN

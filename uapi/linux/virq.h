@@ -17,7 +17,12 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define VIRQ_API_VERSION	1
+/*
+ * 2: IRQ_LINE levels are logical by default (VIRQ_CHIP_ELECTRICAL_LEVELS
+ * asks for wire levels); struct virq_lint has flags; the run page counts
+ * NMIs (nmi_pending). Documentation/api.rst, "API versions".
+ */
+#define VIRQ_API_VERSION	2
 
 /*
  * ioctl type 0xB9 (free in Documentation/userspace-api/ioctl/ioctl-number.rst;
@@ -51,14 +56,22 @@
 #define VIRQ_CAP_IRQFD		11	/* VIRQ_IRQFD, returns VIRQ_MAX_IRQFDS */
 #define VIRQ_CAP_IRQFD_RESAMPLE	12	/* VIRQ_IRQFD_FLAG_RESAMPLE */
 #define VIRQ_CAP_STATS		13	/* VIRQ_GET_STATS, returns its version */
+#define VIRQ_CAP_NMI_COUNT	14	/* run->nmi_pending, returns its limit */
+#define VIRQ_CAP_VCPU_CONFIG	15	/* VIRQ_VCPU_SET/GET_CONFIG */
 
 /* struct virq_chip_config.flags */
 #define VIRQ_CHIP_PIC		0x1	/* 8259A master + slave */
 #define VIRQ_CHIP_IOAPIC	0x2	/* nr_ioapics IOAPICs */
 #define VIRQ_CHIP_LAPIC		0x4	/* a local APIC per vCPU */
 #define VIRQ_CHIP_32BIT_IDS	0x8	/* MSI address_hi carries dest 31:8 */
-/* IRQ_LINE levels are logical (1 = asserted), as KVM's: see ioapic.rst */
+/*
+ * IRQ_LINE levels are logical (1 = asserted), as KVM's, unless the chip
+ * is created with VIRQ_CHIP_ELECTRICAL_LEVELS (1 = the wire is high; an
+ * active-low IOAPIC pin asserts at 0). LOGICAL_LEVELS names the default;
+ * both together are refused. irqfds always assert logically.
+ */
 #define VIRQ_CHIP_LOGICAL_LEVELS 0x10
+#define VIRQ_CHIP_ELECTRICAL_LEVELS 0x20
 
 /* Argument of VIRQ_CREATE_CHIP. */
 struct virq_chip_config {
@@ -215,6 +228,8 @@ struct virq_pic_state {
  * KVM does not keep, valid when flags has VIRQ_IOAPIC_STATE_EXT.
  */
 #define VIRQ_IOAPIC_STATE_EXT	0x1
+/* With EXT: line_level holds wire levels (VIRQ_CHIP_ELECTRICAL_LEVELS). */
+#define VIRQ_IOAPIC_STATE_WIRE_LEVELS	0x2
 
 struct virq_ioapic_state {
 	/* struct kvm_ioapic_state */
@@ -227,7 +242,7 @@ struct virq_ioapic_state {
 	/* virq additions */
 	__u32 flags;		/* VIRQ_IOAPIC_STATE_EXT */
 	__u32 version;		/* 0x11 or 0x20: must be the chip's */
-	__u32 line_level;	/* electrical level of each pin */
+	__u32 line_level;	/* level of each pin (wire's: WIRE_LEVELS) */
 	__u32 eoi_deferred;	/* re-deliveries the EOI-storm throttle holds */
 	/*
 	 * The vector remote IRR waits for; for IOAPIC 0 pin 8 also the RTC
@@ -282,7 +297,7 @@ struct virq_irqfd_args {
  * size the header gives (newer versions only append fields). If the buffer
  * is too small, -ENOSPC and size holds the bytes needed.
  */
-#define VIRQ_STATS_VERSION	2
+#define VIRQ_STATS_VERSION	3
 
 struct virq_stats_args {
 	__u64 buf;		/* user pointer */
@@ -301,6 +316,10 @@ struct virq_stats_header {
 	__u32 pad;
 	__u64 irqfd_injections;
 	__u64 msis;		/* VIRQ_SIGNAL_MSI calls */
+	/* version 3: work bounded in atomic context (api.rst, "irqfd") */
+	__u64 irqfd_deferred;	/* irqfd injections handed to a work item */
+	__u64 fanout_deferred;	/* IOAPIC messages a work item sent */
+	__u64 atomic_fanout_max; /* most vCPUs one atomic delivery visited */
 };
 
 struct virq_vcpu_stats {
@@ -396,7 +415,17 @@ struct virq_vcpu_run {
 	 * RTC's tick while it owes that EOI. Set before INTR.
 	 */
 	__u64 eoi_exit[4];
+	/*
+	 * NMIs received and not yet taken, at most VIRQ_NMI_PENDING_MAX
+	 * (SDM 6.7.1: one NMI handled, one latched). The kernel increments
+	 * it and then sets VIRQ_REQ_NMI; the VMM clears VIRQ_REQ_NMI, then
+	 * takes one NMI per injection with an atomic decrement (delivery.rst).
+	 */
+	__u32 nmi_pending;
+	__u32 pad;
 };
+
+#define VIRQ_NMI_PENDING_MAX	2
 
 struct virq_vcpu_signal {
 	__u32 signo;	/* 0: no signal kicks */
@@ -423,17 +452,40 @@ struct virq_vcpu_wait {
 struct virq_lint {
 	__u32 pin;	/* 0 or 1 */
 	__u32 level;	/* 0 or 1 */
+	__u32 flags;	/* must be 0 */
+	__u32 pad;	/* must be 0 */
 };
 
 /*
- * Argument of VIRQ_VCPU_SET_CLOCK: the clocks of a vCPU's LAPIC timer.
- * The guest's TSC reads tsc_offset + CLOCK_MONOTONIC (ns) * tsc_hz / 1e9.
+ * Argument of VIRQ_VCPU_SET_CONFIG / VIRQ_VCPU_GET_CONFIG: what the vCPU
+ * is, as the VMM's CPUID describes it to the guest.
  */
+struct virq_vcpu_config {
+	__u32 flags;		/* must be 0 */
+	__u32 maxphyaddr;	/* CPUID.80000008H:EAX[7:0]: 32..52 (default 36) */
+	__u64 reserved[3];	/* must be 0 */
+};
+
+#define VIRQ_MAXPHYADDR_DEFAULT	36
+
+/*
+ * Argument of VIRQ_VCPU_SET_CLOCK: the clocks of a vCPU's LAPIC timer.
+ * The guest's TSC reads tsc_offset + CLOCK_MONOTONIC (ns) * tsc_hz / 1e9;
+ * with VIRQ_CLOCK_HOST_TSC (x86 hosts with a reliable TSC), it reads the
+ * host's TSC + tsc_offset, as a KVM guest's does without TSC scaling
+ * (KVM_VCPU_TSC_OFFSET): then virq's view of the guest's TSC is exact,
+ * and a deadline the guest computed from a TSC it just read is never in
+ * virq's future. tsc_hz converts TSC ticks to time in both modes.
+ */
+#define VIRQ_CLOCK_HOST_TSC	0x1
+
 struct virq_vcpu_clock {
 	__u64 bus_hz;		/* APIC timer input before the divider */
 	__u64 tsc_hz;		/* guest TSC frequency (TSC-deadline mode) */
-	__s64 tsc_offset;	/* guest TSC at CLOCK_MONOTONIC 0 */
-	__u64 reserved[3];	/* must be 0 */
+	__s64 tsc_offset;	/* guest TSC at CLOCK_MONOTONIC 0, or host TSC 0 */
+	__u32 flags;		/* VIRQ_CLOCK_* */
+	__u32 pad;		/* must be 0 */
+	__u64 reserved[2];	/* must be 0 */
 };
 
 /*
@@ -461,8 +513,8 @@ struct virq_lapic_state {
 /* ioctls on a vCPU fd */
 #define VIRQ_VCPU_SET_SIGNAL	_IOW(VIRQIO, 0xa0, struct virq_vcpu_signal)
 #define VIRQ_VCPU_WAIT		_IOW(VIRQIO, 0xa1, struct virq_vcpu_wait)
-#define VIRQ_VCPU_ACK		_IO(VIRQIO, 0xa2)
-#define VIRQ_VCPU_KICK		_IO(VIRQIO, 0xa3)
+#define VIRQ_VCPU_ACK		_IO(VIRQIO, 0xa2)	/* arg: 0 */
+#define VIRQ_VCPU_KICK		_IO(VIRQIO, 0xa3)	/* arg: 0 */
 #define VIRQ_VCPU_EOI		_IO(VIRQIO, 0xa4)	/* arg: vector */
 #define VIRQ_GET_LAPIC		_IOR(VIRQIO, 0xa5, struct virq_lapic_state)
 #define VIRQ_SET_LAPIC		_IOW(VIRQIO, 0xa6, struct virq_lapic_state)
@@ -470,5 +522,7 @@ struct virq_lapic_state {
 #define VIRQ_VCPU_LINT		_IOW(VIRQIO, 0xa8, struct virq_lint)
 #define VIRQ_VCPU_SET_CLOCK	_IOW(VIRQIO, 0xa9, struct virq_vcpu_clock)
 #define VIRQ_VCPU_RESET		_IO(VIRQIO, 0xaa)	/* arg: 0 */
+#define VIRQ_VCPU_SET_CONFIG	_IOW(VIRQIO, 0xab, struct virq_vcpu_config)
+#define VIRQ_VCPU_GET_CONFIG	_IOR(VIRQIO, 0xac, struct virq_vcpu_config)
 
 #endif /* _UAPI_LINUX_VIRQ_H */
