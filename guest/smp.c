@@ -6,7 +6,9 @@
  * IP = 0, reach protected mode and check in with its APIC ID. Then the
  * CPU topology seen through CPUID and fw_cfg, work on every AP, IPIs to
  * and from all of them, a SIPI to a running CPU being ignored, and one
- * AP restarted by INIT and SIPI again.
+ * AP restarted by INIT and SIPI again. NMIs are counted, not a flag:
+ * pairs sent to one CPU at the same moment from two others are two NMIs
+ * (SDM 6.7.1: one is handled while the other is latched).
  */
 #include "guest.h"
 
@@ -16,6 +18,44 @@ extern u8 ap_tramp_start[], ap_tramp_cs[];
 static volatile int seen_id[MAX_CPUS], seen_cpuid[MAX_CPUS];
 static volatile u64 seen_base[MAX_CPUS];
 static volatile int hits[256], hit_mask[256];
+static volatile int nmis[MAX_CPUS], nmi_go, nmi_seen, nmi_stop;
+
+#define NMI_ROUNDS	200
+
+static void nmi_handler(struct frame *f)
+{
+	nmis[cpu_id()]++;
+}
+
+/* On CPUs 1 and 2: wait for round @arg's start, then NMI CPU 3. */
+static void nmi_at_go(void *arg)
+{
+	int round = (int)(long)arg;
+
+	WAIT_FOR(READ_ONCE(nmi_go) == round, SPINS);
+	apic_icr(3, ICR_NMI);
+}
+
+/*
+ * On CPU 3, outside any handler: the NMIs it has finished with. A round
+ * waits for this, not for the count the handler keeps: an NMI that
+ * arrives while the previous one is still in its handler (before its
+ * IRET) may be latched once, and a third would be lost, as on hardware.
+ */
+static void nmi_watch(void *arg)
+{
+	while (!READ_ONCE(nmi_stop)) {
+		WRITE_ONCE(nmi_seen, READ_ONCE(nmis[3]));
+		pause();
+	}
+}
+
+/* On CPU 1: two NMIs to CPU 3, back to back. */
+static void nmi_twice(void *arg)
+{
+	apic_icr(3, ICR_NMI);
+	apic_icr(3, ICR_NMI);
+}
 
 static void handler(struct frame *f)
 {
@@ -58,7 +98,8 @@ int main(void)
 
 	for (i = 0x40; i < 0xf0; i++)
 		set_handler(i, handler);
-	plan(10);
+	set_handler(2, nmi_handler);
+	plan(12);
 	cpuid(1, 0, &a, &b, &c, &d);
 	cpuid(0xb, 1, &a, &tb, &c, &d);
 	ok(nr_cpus() == NCPUS && ((b >> 16) & 0xff) == NCPUS &&
@@ -118,6 +159,32 @@ int main(void)
 	on_cpu(3, report, NULL);
 	ok(READ_ONCE(cpus_online) == NCPUS + 1 && seen_id[3] == 3,
 	   "INIT + SIPI restart CPU 3 through the trampoline");
+	/* NMI pairs: from CPUs 1 and 2 at once, then from CPU 1 alone. */
+	nmis[3] = nmi_seen = nmi_stop = 0;
+	on_cpu_async(3, nmi_watch, NULL);
+	good = 1;
+	for (i = 1; i <= NMI_ROUNDS && good; i++) {
+		on_cpu_async(1, nmi_at_go, (void *)(long)i);
+		on_cpu_async(2, nmi_at_go, (void *)(long)i);
+		WRITE_ONCE(nmi_go, i);
+		wait_cpu(1);
+		wait_cpu(2);
+		good = WAIT_FOR(READ_ONCE(nmi_seen) == 2 * i, SPINS / 16);
+	}
+	ok(good && nmis[3] == 2 * NMI_ROUNDS, "%d NMI pairs from CPUs 1 and 2 "
+	   "at once: %d NMIs taken by CPU 3", i - 1, nmis[3]);
+	WRITE_ONCE(nmi_seen, 0);
+	nmis[3] = 0;
+	good = 1;
+	for (i = 1; i <= NMI_ROUNDS && good; i++) {
+		on_cpu(1, nmi_twice, NULL);
+		good = WAIT_FOR(READ_ONCE(nmi_seen) == 2 * i, SPINS / 16);
+	}
+	ok(good && nmis[3] == 2 * NMI_ROUNDS, "%d NMI pairs back to back from "
+	   "CPU 1: %d NMIs taken by CPU 3", i - 1, nmis[3]);
+	WRITE_ONCE(nmi_stop, 1);
+	wait_cpu(3);
+
 	ok(unexpected_irqs == 0, "no unexpected vectors (%d)", unexpected_irqs);
 	return tap_done();
 }

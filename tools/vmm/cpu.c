@@ -257,11 +257,58 @@ static void enter_sipi(struct vcpu *v, uint8_t vector)
 	v->halted = false;
 }
 
+static uint64_t host_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/*
+ * The exact clock: KVM's guest TSC is the host's TSC plus KVM's offset
+ * when KVM does not scale it. Returns true if virq now reads the guest's
+ * TSC exactly that way (VIRQ_CLOCK_HOST_TSC): a deadline the guest
+ * computes from a TSC it just read is then never in virq's future.
+ */
+static bool set_clock_host_tsc(struct vm *vm, struct vcpu *v)
+{
+	struct {
+		struct kvm_msrs m;
+		struct kvm_msr_entry e;
+	} msrs = { .m.nmsrs = 1, .e.index = MSR_IA32_TSC };
+	struct virq_vcpu_clock c = { .bus_hz = APIC_BUS_HZ,
+				     .flags = VIRQ_CLOCK_HOST_TSC };
+	uint64_t off = 0, before, after, host;
+	struct kvm_device_attr attr = {
+		.group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+		.addr = (uintptr_t)&off,
+	};
+
+	if (ioctl(v->kvm_fd, KVM_GET_DEVICE_ATTR, &attr))
+		return false;		/* KVM before 5.16 */
+	before = host_rdtsc();
+	if (ioctl(v->kvm_fd, KVM_GET_MSRS, &msrs) != 1)
+		die_errno("KVM_GET_MSRS(IA32_TSC)");
+	after = host_rdtsc();
+	host = msrs.e.data - off;
+	if (host < before || host > after)
+		return false;		/* scaled: not host TSC + offset */
+	c.tsc_hz = (uint64_t)vm->tsc_khz * 1000;
+	c.tsc_offset = (int64_t)off;
+	if (ioctl(v->virq_fd, VIRQ_VCPU_SET_CLOCK, &c))
+		return false;		/* the host's TSC is not reliable */
+	ev(vm, v->index, 2, "guest TSC = host TSC + %#llx (exact clock)",
+	   (unsigned long long)off);
+	return true;
+}
+
 /*
  * Tell virq the clocks of this vCPU's LAPIC timer: the bus frequency and
- * the guest TSC as a function of CLOCK_MONOTONIC. The guest TSC is read
- * from KVM; the sample is taken so that any error makes virq's idea of
- * the guest TSC lag (a deadline then fires late, never early).
+ * the guest TSC, exactly (set_clock_host_tsc()) or else as a function of
+ * CLOCK_MONOTONIC. Then the guest TSC is read from KVM; the sample is
+ * taken so that any error makes virq's idea of the guest TSC lag (a
+ * deadline then fires late, never early).
  */
 static void set_clock(struct vm *vm, struct vcpu *v)
 {
@@ -294,6 +341,12 @@ static void set_clock(struct vm *vm, struct vcpu *v)
 			    "speed\"): boot the host with a larger "
 			    "kvm.tsc_tolerance_ppm");
 	}
+	if (set_clock_host_tsc(vm, v)) {
+		if (v->index == 0)
+			__atomic_store_n(&vm->exact_tsc, true, __ATOMIC_RELAXED);
+		return;
+	}
+	__atomic_store_n(&vm->exact_tsc, false, __ATOMIC_RELAXED);
 	t = now_ns();
 	c.tsc_hz = (uint64_t)vm->tsc_khz * 1000;
 	c.tsc_offset = (int64_t)(msrs.e.data -
@@ -423,8 +476,17 @@ static void handle_requests(struct vcpu *v)
 		}
 	}
 	if (r & VIRQ_REQ_NMI) {
+		uint32_t n;
+
+		/*
+		 * The request first, then the count (delivery.rst): an NMI
+		 * counted after the load sets the request again. KVM keeps
+		 * its own count and the architecture's limit (one NMI in
+		 * service, one latched), so each one goes to KVM_NMI.
+		 */
 		req_clear(v, VIRQ_REQ_NMI);
-		if (v->state == VCPU_RUNNING) {
+		n = __atomic_exchange_n(&v->vr->nmi_pending, 0, __ATOMIC_SEQ_CST);
+		while (n-- && v->state == VCPU_RUNNING) {
 			if (ioctl(v->kvm_fd, KVM_NMI, 0))
 				die_errno("KVM_NMI");
 			v->st.nmis++;

@@ -12,7 +12,9 @@
  *   0x2000+N     test device, N < 24: a byte write sets GSI N's level
  *   0xe4         flush page (4 bytes): a no-op
  *   0x510/0x511  fw_cfg: 16-bit selector / byte data; signature (0x00),
- *                ID (0x01), RAM size (0x03, u64), CPUs (0x05 and 0x0f, u16)
+ *                ID (0x01), RAM size (0x03, u64), CPUs (0x05 and 0x0f, u16),
+ *                virq-vmm's own (0x7f00, u32): bit 0, virq reads the guest's
+ *                TSC exactly (VIRQ_CLOCK_HOST_TSC)
  *   0x40-0x43    8254 PIT channel 0 (modes 0, 2, 3; latch): GSI 0
  *   0x60, 0x64   keyboard controller subset: level IRQ 1, lowered when the
  *                data port is read empty; command 0xd2 (write output
@@ -157,6 +159,11 @@ static uint8_t fwcfg_byte(struct vm *vm)
 	case 0x0f:
 		v = vm->ncpus;
 		len = 2;
+		break;
+	case FWCFG_VMM_FEATURES:
+		v = __atomic_load_n(&vm->exact_tsc, __ATOMIC_RELAXED) ?
+		    VMM_FEATURE_EXACT_TSC : 0;
+		len = 4;
 		break;
 	}
 	if (fwcfg_key)

@@ -258,8 +258,16 @@ static void parse_options(struct vm *vm, int argc, char **argv)
 
 static void create_chip(struct vm *vm)
 {
-	struct virq_chip_config cfg = { .flags = VIRQ_CHIP_PIC,
-					.max_vcpus = vm->ncpus };
+	/*
+	 * Wire levels: the devices here drive wires (the test device sets
+	 * a line's electrical level, and the guest tests check the IOAPIC's
+	 * polarity with it). A VMM whose devices assert lines, as KVM's
+	 * KVM_IRQ_LINE callers do, keeps virq's default, logical levels.
+	 */
+	struct virq_chip_config cfg = {
+		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_ELECTRICAL_LEVELS,
+		.max_vcpus = vm->ncpus,
+	};
 
 	vm->virq = open("/dev/virq", O_RDWR | O_CLOEXEC);
 	if (vm->virq < 0)

@@ -17,6 +17,10 @@
 #include <linux/kvm.h>
 #include <linux/virq.h>
 
+/* fw_cfg key of virq-vmm's features (a u32), and its bits. */
+#define FWCFG_VMM_FEATURES	0x7f00
+#define VMM_FEATURE_EXACT_TSC	0x1
+
 #define VMM_MAX_CPUS	8
 #define VMM_KICK_SIGNAL	(SIGRTMIN + 1)	/* like QEMU's SIG_IPI */
 
@@ -90,6 +94,7 @@ struct vm {
 	size_t run_size;
 	uint8_t *ram;
 	uint32_t tsc_khz;
+	bool exact_tsc;		/* every vCPU's clock is VIRQ_CLOCK_HOST_TSC */
 	struct vcpu *cpus[VMM_MAX_CPUS];
 
 	/* the end */
