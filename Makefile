@@ -34,10 +34,22 @@ MODULES_LOAD = $(DESTDIR)/etc/modules-load.d/virq.conf
 
 all: modules
 
-modules:
+# Without a kernel build directory kbuild's own error is "No such file or
+# directory" from make -C: say what is missing and how to get it.
+kdir-check:
+	@[ -f "$(KDIR)/Makefile" ] || { \
+		echo "virq: no kernel build directory at $(KDIR)"; \
+		echo "  install the headers of the running kernel" \
+		     "(Debian/Ubuntu: apt-get install linux-headers-$$(uname -r))"; \
+		echo "  or point KDIR= at a configured and built kernel tree" \
+		     "(make KDIR=/path/to/linux)"; \
+		echo "  make check needs neither: it builds its own kernels"; \
+		exit 2; }
+
+modules: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-modules_install:
+modules_install: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 
 check:
@@ -134,5 +146,5 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C guest clean
 
-.PHONY: all modules modules_install check bench demo coverage fuzz clean \
+.PHONY: all kdir-check modules modules_install check bench demo coverage fuzz clean \
 	version dkms-source install uninstall
