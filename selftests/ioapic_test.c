@@ -848,31 +848,6 @@ TEST(close_with_storm_timer_armed)
 	close(dev);
 }
 
-/* KVM's logical levels (VIRQ_CHIP_LOGICAL_LEVELS): polarity ignored. */
-TEST(logical_levels)
-{
-	struct virq_chip_config cfg = {
-		.flags = VIRQ_CHIP_PIC | VIRQ_CHIP_IOAPIC |
-			 VIRQ_CHIP_LOGICAL_LEVELS,
-		.nr_ioapics = 1, .max_vcpus = 1,
-	};
-	int dev = virq_open(), chip, vcpu;
-
-	ASSERT_LE(0, dev);
-	chip = ioctl(dev, VIRQ_CREATE_CHIP, &cfg);
-	ASSERT_LE(0, chip);
-	vcpu = ioctl(chip, VIRQ_CREATE_VCPU, 0);
-	ASSERT_LE(0, vcpu);
-	/* Active low, line left at 0: not asserted with logical levels. */
-	set_rte(chip, 16, fixed(0x70, 0, LEVEL | ACTIVE_LOW));
-	EXPECT_EQ(-1, ioctl(vcpu, VIRQ_VCPU_ACK, 0));
-	EXPECT_EQ(1, virq_line(chip, 16, 1));		/* 1 = asserted */
-	EXPECT_EQ(0x70, ioctl(vcpu, VIRQ_VCPU_ACK, 0));
-	close(vcpu);
-	close(chip);
-	close(dev);
-}
-
 static int chip_with(int dev, uint32_t flags)
 {
 	struct virq_chip_config cfg = {
@@ -889,12 +864,12 @@ static int chip_with(int dev, uint32_t flags)
  * polarity bit): a VMM ported with a prefix change raises an active-low
  * PCI INTx pin with 1. Wire levels are the opt-in, and not both.
  */
-TEST(levels_are_logical_by_default)
+static void logical_levels(struct __test_metadata *_metadata, int dev,
+			   uint32_t flags)
 {
-	int dev = virq_open(), chip, vcpu;
+	int chip, vcpu;
 
-	ASSERT_LE(0, dev);
-	chip = chip_with(dev, 0);
+	chip = chip_with(dev, flags);
 	ASSERT_LE(0, chip);
 	vcpu = ioctl(chip, VIRQ_CREATE_VCPU, 0);
 	ASSERT_LE(0, vcpu);
@@ -914,6 +889,16 @@ TEST(levels_are_logical_by_default)
 	EXPECT_EQ(-1, ioctl(vcpu, VIRQ_VCPU_ACK, 0));
 	close(vcpu);
 	close(chip);
+}
+
+/* No level flag, then VIRQ_CHIP_LOGICAL_LEVELS (which names it): alike. */
+TEST(levels_are_logical_by_default)
+{
+	int dev = virq_open();
+
+	ASSERT_LE(0, dev);
+	logical_levels(_metadata, dev, 0);
+	logical_levels(_metadata, dev, VIRQ_CHIP_LOGICAL_LEVELS);
 	close(dev);
 }
 

@@ -265,17 +265,10 @@ static long irq_count(const char *name, int cpu)
 	static char buf[1 << 16];
 	char *line, *p;
 	long v = -1;
-	ssize_t n;
-	int fd, i;
+	int i;
 
-	fd = open("/proc/interrupts", O_RDONLY);
-	if (fd < 0)
+	if (virq_read_text("/proc/interrupts", buf, sizeof(buf)) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	line = strstr(buf, name);
 	if (!line)
 		return -1;

@@ -30,6 +30,22 @@ static inline int virq_write_file(const char *path, const char *val)
 	return r;
 }
 
+/* A text file read in one go into @buf (NUL-terminated): its length, or -1. */
+static inline ssize_t virq_read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
 /*
  * The number after @key in a small text file (@key "" for the file's
  * first number), or -1.
@@ -37,16 +53,9 @@ static inline int virq_write_file(const char *path, const char *val)
 static inline long virq_read_number(const char *path, const char *key)
 {
 	char buf[512], *p;
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
 
-	if (fd < 0)
+	if (virq_read_text(path, buf, sizeof(buf)) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	p = strstr(buf, key);
 	return p ? atol(p + strlen(key)) : -1;
 }
