@@ -323,6 +323,12 @@ static int virq_ioctl_irqchip(struct virq_chip *chip, void __user *argp,
 			mutex_lock(&chip->lock);
 			ret = virq_ioapic_set_state(io, &ic->chip.ioapic);
 			mutex_unlock(&chip->lock);
+			/*
+			 * A send of the old state that was past its last look
+			 * at the IOAPIC, and the restored state's own: gone
+			 * before SET returns.
+			 */
+			virq_ioapic_flush(io);
 			goto out;
 		}
 		memset(&ic->chip, 0, sizeof(ic->chip));

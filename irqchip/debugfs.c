@@ -116,12 +116,16 @@ static int vcpu_show(struct seq_file *m, void *unused)
 	struct virq_vcpu *vcpu = m->private;
 	struct virq_vcpu_run *run = vcpu->run;
 	struct virq_lapic_state *st;
+	struct virq_timer_info ti = { 0 };
 	struct virq_vcpu_stats s;
 	const u8 *r;
 
 	st = kmalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
+	/* Before GET catches a due expiry up: as it is. */
+	if (vcpu->apic)
+		virq_lapic_timer_info(vcpu, &ti);
 	virq_vcpu_get_state(vcpu, st);
 	r = st->regs;
 	seq_printf(m, "vcpu %u: apic id %u requests 0x%x mode %u tpr 0x%02x irr_max 0x%02x\n",
@@ -140,6 +144,11 @@ static int vcpu_show(struct seq_file *m, void *unused)
 		seq_printf(m, "  timer initial %u current %u divide 0x%x deadline %llu\n",
 			   reg(r, 0x380), reg(r, 0x390), reg(r, 0x3e0),
 			   st->tsc_deadline);
+		seq_printf(m, "  timer mode %u %s%s expires in %lld ns, deadline - TSC %lld, fired %llu (%s clock)\n",
+			   ti.mode, ti.armed ? "armed" : "idle",
+			   ti.queued ? " queued" : "", ti.expires_in_ns,
+			   ti.deadline_in_tsc, ti.fired,
+			   ti.host_tsc ? "host TSC" : "monotonic");
 		show_bits(m, "isr", r, 0x100);
 	}
 	show_bits(m, vcpu->apic ? "tmr" : "owed level EOIs", r, 0x180);

@@ -58,8 +58,7 @@
  * are collected and issued after it is dropped. The RTC's debts are kept
  * by the vCPUs (vcpu.c).
  * May call: bus.c (virq_deliver_msg, virq_deliver_msg_atomic), vcpu.c
- * (virq_kicks_*,
- * virq_rtc_forget_all and virq_rtc_vector_changed, under ioapic->lock);
+ * (virq_kicks_*, virq_rtc_forget_all under ioapic->lock);
  * its tracepoints (virq_ioapic_*) are in virq_trace.h.
  */
 #include <linux/bitmap.h>
@@ -186,6 +185,16 @@ static bool rte_dm_valid(u64 rte)
 	return dm != 3 && dm != VIRQ_DM_SIPI;
 }
 
+/* Arm the throttle's timer, unless the IOAPIC is being destroyed. */
+static void ioapic_storm_arm(struct virq_ioapic *io)
+{
+	lockdep_assert_held(&io->lock);
+	if (!io->dead && !hrtimer_is_queued(&io->storm_timer))
+		hrtimer_start(&io->storm_timer,
+			      ns_to_ktime(IOAPIC_STORM_DELAY_NS),
+			      HRTIMER_MODE_REL);
+}
+
 /*
  * The pin's message is for more vCPUs than may be visited here: commit it
  * to send_work. A level pin is in service from now (remote IRR), so that
@@ -207,7 +216,8 @@ static int ioapic_defer(struct virq_ioapic *io, unsigned int pin,
 	atomic64_inc(&io->chip->fanout_deferred);
 	trace_virq_ioapic_deliver(virq_chip_id(io->chip), io->index, pin,
 				  msg, VIRQ_IOAPIC_DEFERRED);
-	queue_work(virq_inject_wq, &io->send_work);
+	if (!io->dead)
+		queue_work(virq_inject_wq, &io->send_work);
 	return 1;
 }
 
@@ -369,7 +379,8 @@ static void ioapic_eoi_redeliver(struct virq_ioapic *io, u32 pins,
  * (nothing will EOI it; the next change of the line tries again, as a
  * refused synchronous delivery does). A level pin whose EOI came while
  * its message was in flight goes through the EOI's own re-delivery (and
- * its storm throttle). An edge asserted again meanwhile is sent again.
+ * its storm throttle), by ioapic_eoi() itself while its resamplers run.
+ * An edge asserted again meanwhile is sent again.
  */
 static void ioapic_landed(struct virq_ioapic *io, unsigned int pin,
 			  int status, struct virq_kicks *k)
@@ -385,7 +396,8 @@ static void ioapic_landed(struct virq_ioapic *io, unsigned int pin,
 	if (rte_level_irr(rte)) {
 		if (status < 0)
 			io->rte[pin] &= ~VIRQ_IOAPIC_RTE_REMOTE_IRR;
-		else if (eoi && !(rte & VIRQ_IOAPIC_RTE_REMOTE_IRR))
+		else if (eoi && !(rte & VIRQ_IOAPIC_RTE_REMOTE_IRR) &&
+			 !(io->eoi_resampling & BIT(pin)))
 			ioapic_eoi_redeliver(io, BIT(pin), k);
 	} else if (again && !rte_masked(rte)) {
 		ioapic_deliver(io, pin, false, k);
@@ -412,15 +424,25 @@ static void ioapic_send_work(struct work_struct *work)
 
 	virq_kicks_init(&k);
 	spin_lock_irqsave(&io->lock, flags);
-	while (io->sending) {
+	while (io->sending && !io->dead) {
 		pin = __ffs(io->sending);
 		gen = io->send_gen;
 		rte = io->rte[pin];
 		rte_to_msg(rte, &msg);
 		msg.trigger_level = rte_level_irr(rte);
-		msg.rtc_track = io->rtc_sending && is_rtc_pin(io, pin);
-		if (msg.trigger_level)
+		/* Tracked only as a fixed or lowest-priority message. */
+		msg.rtc_track = io->rtc_sending && is_rtc_pin(io, pin) &&
+				(msg.delivery_mode == VIRQ_DM_FIXED ||
+				 msg.delivery_mode == VIRQ_DM_LOWEST);
+		/*
+		 * The entry may have become level since the commit: a level
+		 * message is in service from now, whatever it was then (a
+		 * refusal clears it again in ioapic_landed()).
+		 */
+		if (msg.trigger_level) {
+			io->rte[pin] |= VIRQ_IOAPIC_RTE_REMOTE_IRR;
 			io->delivered_vector[pin] = msg.vector;
+		}
 		if (msg.rtc_track)
 			WRITE_ONCE(chip->rtc_vector, msg.vector);
 		spin_unlock_irqrestore(&io->lock, flags);
@@ -435,7 +457,7 @@ static void ioapic_send_work(struct work_struct *work)
 		spin_lock_irqsave(&io->lock, flags);
 		if (gen != io->send_gen || !(io->sending & BIT(pin)))
 			continue;	/* a restore cancelled it */
-		if (msg.rtc_track)
+		if (is_rtc_pin(io, pin))
 			io->rtc_sending = false;
 		ioapic_landed(io, pin, status, &k);
 	}
@@ -507,10 +529,8 @@ static void ioapic_eoi_redeliver(struct virq_ioapic *io, u32 pins,
 				      rte_vector(rte), 1);
 		ioapic_deliver(io, pin, false, k);
 	}
-	if (arm && !hrtimer_is_queued(&io->storm_timer))
-		hrtimer_start(&io->storm_timer,
-			      ns_to_ktime(IOAPIC_STORM_DELAY_NS),
-			      HRTIMER_MODE_REL);
+	if (arm)
+		ioapic_storm_arm(io);
 }
 
 /*
@@ -528,6 +548,8 @@ static void ioapic_eoi(struct virq_ioapic *io, u8 vector, struct virq_kicks *k)
 	spin_lock_irqsave(&io->lock, flags);
 	cleared = ioapic_eoi_clear(io, vector);
 	if (cleared && virq_chip_has_resamplers(io->chip)) {
+		/* A flight landing meanwhile leaves these pins to us. */
+		io->eoi_resampling |= cleared;
 		spin_unlock_irqrestore(&io->lock, flags);
 		for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++)
 			if (cleared & BIT(pin))
@@ -535,6 +557,7 @@ static void ioapic_eoi(struct virq_ioapic *io, u8 vector, struct virq_kicks *k)
 						  VIRQ_IRQCHIP_IOAPIC(io->index),
 						  pin);
 		spin_lock_irqsave(&io->lock, flags);
+		io->eoi_resampling &= ~cleared;
 	}
 	ioapic_eoi_redeliver(io, cleared, k);
 	spin_unlock_irqrestore(&io->lock, flags);
@@ -810,14 +833,23 @@ void virq_ioapic_flush(struct virq_ioapic *io)
 EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_flush);
 
 /*
- * Stop the throttle's timer (which may queue send_work), then send_work;
- * nothing else of the IOAPIC runs afterwards.
+ * The chip is going: once dead, send_work stops and nothing queues it or
+ * arms the throttle's timer again (each can start the other: send_work's
+ * landings re-deliver through the throttle, the timer's expiry commits
+ * messages to send_work). Then both are stopped; nothing of the IOAPIC
+ * runs afterwards.
  */
 void virq_ioapic_destroy(struct virq_ioapic *io)
 {
-	hrtimer_cancel(&io->storm_timer);
+	unsigned long flags;
+
+	spin_lock_irqsave(&io->lock, flags);
+	io->dead = true;
+	spin_unlock_irqrestore(&io->lock, flags);
 	cancel_work_sync(&io->send_work);
+	hrtimer_cancel(&io->storm_timer);
 }
+EXPORT_SYMBOL_IF_KUNIT(virq_ioapic_destroy);
 
 /* KVM's irr: the level pins asserted (edge pins never wait in here). */
 static u32 ioapic_irr(struct virq_ioapic *io)
@@ -980,22 +1012,27 @@ int virq_ioapic_set_state(struct virq_ioapic *io,
 	io->send_again = 0;
 	io->eoi_in_flight = 0;
 	io->rtc_sending = false;
-	/* KVM's format has no delivered vectors: pin 8's entry names it. */
-	if (io->index == 0 && io->chip->rtc_vector !=
-	    io->delivered_vector[IOAPIC_RTC_PIN]) {
+	/*
+	 * The RTC's vector a VMM's older SET_LAPIC means by a debt (debts
+	 * restored name their own). KVM's format has no delivered vectors:
+	 * pin 8's entry names it.
+	 */
+	if (io->index == 0)
 		WRITE_ONCE(io->chip->rtc_vector,
 			   io->delivered_vector[IOAPIC_RTC_PIN]);
-		virq_rtc_vector_changed(io->chip);
-	}
 	/*
 	 * Pending level pins go out; held ones wait for the timer. A message
-	 * the saved state had in flight (delivery status set, not the
-	 * throttle's) is sent again, masked or not: the saved vCPUs may never
-	 * have received it.
+	 * the saved state had in flight (delivery status set in an extended
+	 * state, not the throttle's: a device raised the pin while the VMM
+	 * saved) is sent again, masked or not: the saved vCPUs never
+	 * received it, and no LAPIC accepted it yet (its remote IRR, set
+	 * when it was committed, is set again only if one does now). KVM's
+	 * format has no delivery status: whatever bit 12 says, nothing flew.
 	 */
 	for (pin = 0; pin < VIRQ_IOAPIC_NUM_PINS; pin++) {
-		if ((st->redirtbl[pin] & VIRQ_IOAPIC_RTE_DELIVS) &&
+		if (ext && (st->redirtbl[pin] & VIRQ_IOAPIC_RTE_DELIVS) &&
 		    !(io->eoi_deferred & BIT(pin))) {
+			io->rte[pin] &= ~VIRQ_IOAPIC_RTE_REMOTE_IRR;
 			ioapic_deliver(io, pin, false, &k);
 			continue;
 		}
@@ -1006,9 +1043,7 @@ int virq_ioapic_set_state(struct virq_ioapic *io,
 			ioapic_deliver(io, pin, false, &k);
 	}
 	if (io->eoi_deferred)
-		hrtimer_start(&io->storm_timer,
-			      ns_to_ktime(IOAPIC_STORM_DELAY_NS),
-			      HRTIMER_MODE_REL);
+		ioapic_storm_arm(io);
 	spin_unlock_irqrestore(&io->lock, flags);
 	virq_kicks_flush(io->chip, &k);
 	return 0;

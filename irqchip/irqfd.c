@@ -350,8 +350,15 @@ static void irqfd_finish(struct virq_irqfd *irqfd)
 
 	irqfd_free(irqfd);
 	spin_lock_irqsave(&chip->irqfd_lock, flags);
-	if (!--chip->nr_irqfds)
+	if (!--chip->nr_irqfds) {
+		/*
+		 * wake_up_var() looks at the wait queue without its lock:
+		 * order the store before that look, against the waiter's
+		 * enqueue-then-check (or it sleeps on a stale 1 for good).
+		 */
+		smp_mb();
 		wake_up_var(&chip->nr_irqfds);
+	}
 	spin_unlock_irqrestore(&chip->irqfd_lock, flags);
 }
 

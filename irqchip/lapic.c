@@ -670,6 +670,33 @@ unlock:
 	return ret;
 }
 
+/**
+ * virq_lapic_timer_info() - the timer as it is, for debugfs
+ * @vcpu: a vCPU with a LAPIC
+ * @info: filled in
+ *
+ * Nothing is caught up (unlike GET_LAPIC): a due expiry whose callback
+ * has not run shows as due.
+ */
+void virq_lapic_timer_info(struct virq_vcpu *vcpu, struct virq_timer_info *info)
+{
+	struct virq_lapic *a = apic_of(vcpu);
+	unsigned long flags;
+	ktime_t now;
+	u64 tsc;
+
+	spin_lock_irqsave(&vcpu->irq_lock, flags);
+	tsc = guest_tsc_now(a, &now);
+	info->armed = a->timer_armed;
+	info->queued = hrtimer_is_queued(&a->timer);
+	info->mode = timer_mode(a);
+	info->expires_in_ns = ktime_to_ns(ktime_sub(a->timer_expires, now));
+	info->deadline_in_tsc = a->tsc_deadline ? (s64)(a->tsc_deadline - tsc) : 0;
+	info->fired = a->timer_fired;
+	info->host_tsc = a->clock_flags & VIRQ_CLOCK_HOST_TSC;
+	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
+}
+
 /* ---- reset ---- */
 
 /*
@@ -1678,8 +1705,11 @@ int virq_lapic_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st)
 	st->tsc_deadline = timer_mode(a) == TIMER_TSC_DEADLINE ?
 			   a->tsc_deadline : 0;
 	st->flags = (a->wait_sipi ? VIRQ_LAPIC_STATE_WAIT_SIPI : 0) |
-		    (a->extint_msg ? VIRQ_LAPIC_STATE_EXTINT : 0) |
-		    (virq_vcpu_rtc_owes(vcpu) ? VIRQ_LAPIC_STATE_RTC_OWED : 0);
+		    (a->extint_msg ? VIRQ_LAPIC_STATE_EXTINT : 0);
+	if (virq_vcpu_rtc_owes(vcpu)) {
+		st->flags |= VIRQ_LAPIC_STATE_RTC_OWED;
+		st->rtc_vector = vcpu->rtc_vector;
+	}
 	st->lint_level = a->lint_level;
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	if (kick)
@@ -1796,8 +1826,9 @@ static int lapic_state_possible(struct virq_vcpu *vcpu,
 	return 0;
 }
 
+/* @rtc: the vector of the RTC tick the state owes, or 0. */
 static int lapic_state_check(struct virq_vcpu *vcpu,
-			     const struct virq_lapic_state *st)
+			     const struct virq_lapic_state *st, u8 rtc)
 {
 	u64 base = st->apic_base;
 	bool x2 = base & LA_BASE_EXTD;
@@ -1812,8 +1843,13 @@ static int lapic_state_check(struct virq_vcpu *vcpu,
 	if (st->flags & ~(VIRQ_LAPIC_STATE_WAIT_SIPI | VIRQ_LAPIC_STATE_EXTINT |
 			  VIRQ_LAPIC_STATE_RTC_OWED))
 		return -EINVAL;
-	if (st->lint_level > 3 || st->pad ||
+	if (st->lint_level > 3 ||
 	    memchr_inv(st->reserved, 0, sizeof(st->reserved)))
+		return -EINVAL;
+	/* An owed RTC tick is pending or in service: its EOI will come. */
+	if (rtc && !((get_reg(st->regs, LA_IRR + 16 * (rtc / 32)) |
+		      get_reg(st->regs, LA_ISR + 16 * (rtc / 32))) &
+		     BIT(rtc % 32)))
 		return -EINVAL;
 	for (off = 0; off < VIRQ_APIC_REG_SIZE; off += 4) {
 		v = get_reg(st->regs, off);
@@ -1850,10 +1886,13 @@ int virq_lapic_set_state(struct virq_vcpu *vcpu,
 	unsigned long flags;
 	u32 w[3][8];
 	unsigned int i;
+	int ret, rtc;
 	bool kick;
-	int ret;
 
-	ret = lapic_state_check(vcpu, st);
+	rtc = virq_vcpu_rtc_restore_vector(vcpu, st);
+	if (rtc < 0)
+		return rtc;
+	ret = lapic_state_check(vcpu, st, rtc);
 	if (ret)
 		return ret;
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
@@ -1886,10 +1925,7 @@ int virq_lapic_set_state(struct virq_vcpu *vcpu,
 	a->tsc_deadline = st->tsc_deadline;
 	a->wait_sipi = st->flags & VIRQ_LAPIC_STATE_WAIT_SIPI;
 	a->extint_msg = st->flags & VIRQ_LAPIC_STATE_EXTINT;
-	if (st->flags & VIRQ_LAPIC_STATE_RTC_OWED)
-		virq_vcpu_rtc_owe_locked(vcpu);
-	else
-		virq_vcpu_rtc_forget_locked(vcpu);
+	virq_vcpu_rtc_restore_locked(vcpu, rtc);
 	a->lint_level = st->lint_level;
 	/* The timer carries on from where the saved count says. */
 	kick = false;

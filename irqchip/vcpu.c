@@ -263,38 +263,46 @@ static void virq_vcpu_publish_eoi_exit_locked(struct virq_vcpu *vcpu)
 	lockdep_assert_held(&vcpu->irq_lock);
 	bitmap_copy(bits, vcpu->eoi_level, 256);
 	if (virq_vcpu_rtc_owes(vcpu))
-		__set_bit(READ_ONCE(vcpu->chip->rtc_vector), bits);
+		__set_bit(vcpu->rtc_vector, bits);
 	bitmap_to_arr64(words, bits, 256);
 	for (w = 0; w < 4; w++)
 		WRITE_ONCE(vcpu->run->eoi_exit[w], words[w]);
 }
 
 /*
- * The RTC's debts: chip->rtc_debt holds a generation (bits 63:32) and the
- * number of vCPUs owing the current tick's EOI (bits 31:0). A vCPU's debt
- * counts only while its generation is the chip's: voiding every debt
- * (virq_rtc_forget_all(), with an IOAPIC's lock held and interrupts off)
- * is one new generation, not a walk over the vCPUs.
+ * The RTC's debts: chip->rtc_debt holds a generation (bits 63:16) and the
+ * number of vCPUs owing a tick's EOI (bits 15:0; at most VIRQ_MAX_VCPUS).
+ * A vCPU's debt counts only while its generation is the chip's: voiding
+ * every debt (virq_rtc_forget_all(), with an IOAPIC's lock held and
+ * interrupts off) is one new generation, not a walk over the vCPUs. 48
+ * bits of generations do not wrap in the life of a machine (one per RTC
+ * reprogramming). Each vCPU also keeps the vector it owes: the EOI of
+ * that vector pays, whatever the RTC's entry says since.
  */
-#define RTC_GEN(d)	((u32)((u64)(d) >> 32))
-#define RTC_COUNT(d)	((u32)(d))
+#define RTC_COUNT_BITS	16
+#define RTC_GEN(d)	((u64)(d) >> RTC_COUNT_BITS)
+#define RTC_COUNT(d)	((u32)((u64)(d) & GENMASK_ULL(RTC_COUNT_BITS - 1, 0)))
+static_assert(BIT(RTC_COUNT_BITS) > VIRQ_MAX_VCPUS);
 
-/* How many vCPUs owe the RTC's current tick its EOI. */
+/* How many vCPUs owe the RTC's tick its EOI. */
 u32 virq_rtc_pending(struct virq_chip *chip)
 {
 	return RTC_COUNT(atomic64_read(&chip->rtc_debt));
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_rtc_pending);
 
-/* Does @vcpu owe the RTC's current tick its EOI? */
+/* Does @vcpu owe the RTC a tick's EOI (of vcpu->rtc_vector)? */
 bool virq_vcpu_rtc_owes(struct virq_vcpu *vcpu)
 {
 	return vcpu->rtc_owed &&
 	       vcpu->rtc_gen == RTC_GEN(atomic64_read(&vcpu->chip->rtc_debt));
 }
 
-/* The vCPU accepted the RTC's tracked tick: it owes its EOI. */
-void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu)
+/*
+ * The vCPU accepted the RTC's tracked tick on @vector: it owes its EOI.
+ * One debt at a time: a vCPU that owes one already keeps it.
+ */
+void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu, u8 vector)
 {
 	s64 old;
 
@@ -306,6 +314,7 @@ void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu)
 		;
 	vcpu->rtc_owed = true;
 	vcpu->rtc_gen = RTC_GEN(old);
+	vcpu->rtc_vector = vector;
 }
 
 /* The debt is paid or void: the count drops if it is still current. */
@@ -333,11 +342,43 @@ bool virq_vcpu_rtc_eoi_locked(struct virq_vcpu *vcpu, u8 vector)
 	bool owed;
 
 	lockdep_assert_held(&vcpu->irq_lock);
-	if (!vcpu->rtc_owed || vector != READ_ONCE(vcpu->chip->rtc_vector))
+	if (!vcpu->rtc_owed || vector != vcpu->rtc_vector)
 		return false;
 	owed = virq_vcpu_rtc_owes(vcpu);
 	virq_vcpu_rtc_clear_locked(vcpu);
 	return owed;
+}
+
+/**
+ * virq_vcpu_rtc_restore_vector() - the vector a restored RTC debt names
+ * @vcpu: the vCPU
+ * @st: the state VIRQ_SET_LAPIC loads
+ *
+ * The state's rtc_vector, or with 0 (a VMM older than the field) the
+ * RTC's last tracked vector, which IOAPIC 0's restored state set.
+ *
+ * Return: the vector, 0 if the state owes nothing, -EINVAL for a vector
+ * without a debt or outside 16-255.
+ */
+int virq_vcpu_rtc_restore_vector(struct virq_vcpu *vcpu,
+				 const struct virq_lapic_state *st)
+{
+	u32 v = st->rtc_vector;
+
+	if (!(st->flags & VIRQ_LAPIC_STATE_RTC_OWED))
+		return v ? -EINVAL : 0;
+	if (!v)
+		v = READ_ONCE(vcpu->chip->rtc_vector);
+	return v >= 16 && v <= 255 ? v : -EINVAL;
+}
+
+/* Load the restored debt (VIRQ_SET_LAPIC): @vector, or none with 0. */
+void virq_vcpu_rtc_restore_locked(struct virq_vcpu *vcpu, u8 vector)
+{
+	lockdep_assert_held(&vcpu->irq_lock);
+	virq_vcpu_rtc_forget_locked(vcpu);
+	if (vector)
+		virq_vcpu_rtc_owe_locked(vcpu, vector);
 }
 
 /* The vCPU was reset, or the RTC reprogrammed: the debt is void. */
@@ -367,37 +408,8 @@ void virq_rtc_forget_all(struct virq_chip *chip)
 	do {
 		if (!RTC_COUNT(old))
 			return;		/* nothing owed: the generation stays */
-		new = (s64)((u64)(RTC_GEN(old) + 1) << 32);
+		new = (s64)((RTC_GEN(old) + 1) << RTC_COUNT_BITS);
 	} while (!atomic64_try_cmpxchg(&chip->rtc_debt, &old, new));
-}
-
-/**
- * virq_rtc_vector_changed() - the RTC's vector was restored
- * @chip: the chip
- *
- * From VIRQ_SET_IRQCHIP of IOAPIC 0, with its lock held. A debt restored
- * earlier (VIRQ_SET_LAPIC) names the new vector from now on: vCPUs
- * without a LAPIC publish it in eoi_exit, or their VMM would never report
- * the EOI that pays it. Restore only: walks every vCPU. No shortcut on
- * rtc_debt: a SET_LAPIC restoring a debt does not hold the IOAPIC's
- * lock, and each irq_lock taken here orders the new vector before its
- * publication (or this walk republishes after it).
- */
-void virq_rtc_vector_changed(struct virq_chip *chip)
-{
-	u32 i, n = virq_chip_nr_vcpus(chip);
-	unsigned long flags;
-
-	if (chip->cfg.flags & VIRQ_CHIP_LAPIC)
-		return;		/* a LAPIC matches the vector at each EOI */
-	for (i = 0; i < n; i++) {
-		struct virq_vcpu *vcpu = chip->vcpus[i];
-
-		spin_lock_irqsave(&vcpu->irq_lock, flags);
-		if (virq_vcpu_rtc_owes(vcpu))
-			virq_vcpu_publish_eoi_exit_locked(vcpu);
-		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
-	}
 }
 
 /**
@@ -466,7 +478,7 @@ int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 		}
 		r = virq_lapic_accept_locked(vcpu, msg, &map_changed);
 		if (r >= 0 && msg->rtc_track)
-			virq_vcpu_rtc_owe_locked(vcpu);
+			virq_vcpu_rtc_owe_locked(vcpu, msg->vector);
 		kick = virq_vcpu_update_intr(vcpu);
 		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 		/* Events (NMI, INIT, SIPI...) kick even with INTR set. */
@@ -504,7 +516,7 @@ int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 		else
 			__clear_bit(msg->vector, vcpu->eoi_level);
 		if (msg->rtc_track)
-			virq_vcpu_rtc_owe_locked(vcpu);
+			virq_vcpu_rtc_owe_locked(vcpu, msg->vector);
 		virq_vcpu_publish_eoi_exit_locked(vcpu);
 		kick = virq_vcpu_update_intr(vcpu);
 		spin_unlock_irqrestore(&vcpu->irq_lock, flags);
@@ -766,7 +778,10 @@ static void virq_vcpu_bus_get(struct virq_vcpu *vcpu,
 	}
 	bitmap_to_arr32(irr, vcpu->irr, 256);
 	bitmap_to_arr32(tmr, vcpu->eoi_level, 256);
-	st->flags = virq_vcpu_rtc_owes(vcpu) ? VIRQ_LAPIC_STATE_RTC_OWED : 0;
+	if (virq_vcpu_rtc_owes(vcpu)) {
+		st->flags = VIRQ_LAPIC_STATE_RTC_OWED;
+		st->rtc_vector = vcpu->rtc_vector;
+	}
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	for (i = 0; i < 8; i++) {
 		memcpy(st->regs + 0x200 + 16 * i, &irr[i], 4);
@@ -782,9 +797,13 @@ static int virq_vcpu_bus_set(struct virq_vcpu *vcpu,
 	u32 irr[8], tmr[8];
 	unsigned int i;
 	bool kick;
+	int rtc;
 
 	if (st->flags & ~VIRQ_LAPIC_STATE_RTC_OWED)
 		return -EINVAL;
+	rtc = virq_vcpu_rtc_restore_vector(vcpu, st);
+	if (rtc < 0)
+		return rtc;
 	/* Only the IRR and TMR words may be set. */
 	tmp = kmemdup(st, sizeof(*st), GFP_KERNEL);
 	if (!tmp)
@@ -796,6 +815,7 @@ static int virq_vcpu_bus_set(struct virq_vcpu *vcpu,
 		memset(tmp->regs + 0x180 + 16 * i, 0, 4);
 	}
 	tmp->flags = 0;
+	tmp->rtc_vector = 0;
 	i = !!memchr_inv(tmp, 0, sizeof(*tmp));
 	kfree(tmp);
 	if (i || (irr[0] & 0xffff))	/* vectors 0-15 cannot be pending */
@@ -803,10 +823,7 @@ static int virq_vcpu_bus_set(struct virq_vcpu *vcpu,
 	spin_lock_irqsave(&vcpu->irq_lock, flags);
 	bitmap_from_arr32(vcpu->irr, irr, 256);
 	bitmap_from_arr32(vcpu->eoi_level, tmr, 256);
-	if (st->flags & VIRQ_LAPIC_STATE_RTC_OWED)
-		virq_vcpu_rtc_owe_locked(vcpu);
-	else
-		virq_vcpu_rtc_forget_locked(vcpu);
+	virq_vcpu_rtc_restore_locked(vcpu, rtc);
 	virq_vcpu_publish_eoi_exit_locked(vcpu);
 	kick = virq_vcpu_update_intr(vcpu);
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);

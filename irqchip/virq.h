@@ -12,8 +12,8 @@
  *     chip->map_lock (mutex: APIC destination map rebuilds)
  *       vcpu->irq_lock (to read each vCPU's IDs)
  * The RTC's owed EOIs are counted in chip->rtc_debt (atomic, with a
- * generation) and recorded per vCPU (rtc_owed, rtc_gen, under its
- * irq_lock).
+ * generation) and recorded per vCPU (rtc_owed, rtc_vector, rtc_gen, under
+ * its irq_lock).
  *   vcpu->sig_lock (spinlock, irqsave: the signal registration; kicks)
  *     task siglock (inside send_sig())
  * Routing readers hold only the chip's grace (chip->grace, grace.c). vCPU kicks
@@ -271,6 +271,8 @@ struct virq_ioapic {
 	u32 eoi_in_flight;		/* pins EOI'd while their message flew */
 	u32 send_gen;			/* bumped by a restore: flights cancelled */
 	bool rtc_sending;		/* the RTC tick in flight is tracked */
+	u32 eoi_resampling;		/* EOI'd pins whose resamplers run */
+	bool dead;			/* destroyed: queue and arm nothing */
 	u8 delivered_vector[VIRQ_IOAPIC_NUM_PINS];
 	u16 eoi_count[VIRQ_IOAPIC_NUM_PINS];
 	struct hrtimer storm_timer;
@@ -353,6 +355,16 @@ int virq_lapic_ack(struct virq_vcpu *vcpu);
 int virq_lapic_io(struct virq_vcpu *vcpu, struct virq_io *io);
 int virq_lapic_set_lint(struct virq_vcpu *vcpu, u32 pin, u32 level);
 u64 virq_lapic_base(struct virq_vcpu *vcpu);
+/* The LAPIC timer's raw state (debugfs). */
+struct virq_timer_info {
+	bool armed, queued, host_tsc;
+	u32 mode;
+	s64 expires_in_ns;	/* from now; meaningful when armed */
+	s64 deadline_in_tsc;	/* TSC-deadline: the deadline minus the TSC */
+	u64 fired;
+};
+
+void virq_lapic_timer_info(struct virq_vcpu *vcpu, struct virq_timer_info *info);
 int virq_lapic_set_clock(struct virq_vcpu *vcpu,
 			 const struct virq_vcpu_clock *c);
 int virq_lapic_get_state(struct virq_vcpu *vcpu,
@@ -448,8 +460,9 @@ struct virq_vcpu {
 	 * EOI'd (the VMM's LAPIC's TMR), mirrored into run->eoi_exit.
 	 */
 	unsigned long eoi_level[BITS_TO_LONGS(256)];
-	bool rtc_owed;			/* owes the RTC tick's EOI... */
-	u32 rtc_gen;			/* ...of this generation of rtc_debt */
+	bool rtc_owed;			/* owes the RTC a tick's EOI... */
+	u8 rtc_vector;			/* ...of this vector... */
+	u64 rtc_gen;			/* ...in this generation of rtc_debt */
 	struct virq_vcpu_counters stats;
 	struct dentry *debugfs;
 
@@ -493,12 +506,14 @@ bool virq_vcpu_update_intr(struct virq_vcpu *vcpu);
 bool virq_vcpu_rtc_eoi_locked(struct virq_vcpu *vcpu, u8 vector);
 bool virq_vcpu_rtc_owes(struct virq_vcpu *vcpu);
 u32 virq_rtc_pending(struct virq_chip *chip);
-void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu);
+void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu, u8 vector);
 int virq_vcpu_report_eoi(struct virq_vcpu *vcpu, unsigned long vector);
 void virq_vcpu_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st);
+int virq_vcpu_rtc_restore_vector(struct virq_vcpu *vcpu,
+				 const struct virq_lapic_state *st);
+void virq_vcpu_rtc_restore_locked(struct virq_vcpu *vcpu, u8 vector);
 void virq_vcpu_rtc_forget_locked(struct virq_vcpu *vcpu);
 void virq_rtc_forget_all(struct virq_chip *chip);
-void virq_rtc_vector_changed(struct virq_chip *chip);
 int virq_vcpu_accept(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg,
 		     bool judge, struct virq_kicks *k);
 int virq_vcpu_deliver(struct virq_vcpu *vcpu, const struct virq_irq_msg *msg);
@@ -531,8 +546,8 @@ struct virq_chip {
 	struct virq_ioapic *ioapic[VIRQ_MAX_IOAPICS]; /* cfg.nr_ioapics */
 	u32 nr_vcpus;			/* published with release semantics */
 	struct virq_vcpu **vcpus;	/* cfg.max_vcpus slots */
-	atomic64_t rtc_debt;		/* generation << 32 | vCPUs owing (vcpu.c) */
-	u8 rtc_vector;			/* the tracked tick's vector */
+	atomic64_t rtc_debt;		/* generation << 16 | vCPUs owing (vcpu.c) */
+	u8 rtc_vector;			/* the last tracked tick's vector */
 	struct virq_apic_map __rcu *apic_map;	/* destinations, bus.c */
 	struct mutex map_lock;		/* serialises map rebuilds */
 	atomic_t map_gen;		/* bumped before every ID/mode change */

@@ -615,7 +615,11 @@ BAD(vcpu_chipioctl) { return xioctl(f->v[0], VIRQ_NOP, NULL); }
 	change; \
 	return xioctl(vcpu, VIRQ_SET_LAPIC, &s); \
 }
-LS_CASE(sl_pad, f->v[1], s.pad = 1)
+LS_CASE(sl_rtcvec, f->v[1], s.rtc_vector = 0x40)
+LS_CASE(sl_rtclow, f->v[1], s.flags |= VIRQ_LAPIC_STATE_RTC_OWED;
+	s.rtc_vector = 15)
+LS_CASE(sl_rtcnot, f->v[1], s.flags |= VIRQ_LAPIC_STATE_RTC_OWED;
+	s.rtc_vector = 0x40)
 LS_CASE(sl_reserved, f->v[1], s.reserved[3] = 1)
 LS_CASE(sl_flags, f->v[1], s.flags |= 0x80)
 LS_CASE(sl_lint, f->v[1], s.lint_level = 4)
@@ -839,7 +843,9 @@ static const struct {
 	ROW("VIRQ_VCPU_RESET", "vCPU", "argument not 0", EINVAL, reset_arg),
 	ROW("(unknown)", "vCPU", "an unknown virq ioctl number", ENOTTY, vcpu_unknown),
 	ROW("(unknown)", "vCPU", "a chip ioctl", ENOTTY, vcpu_chipioctl),
-	ROW("VIRQ_SET_LAPIC", "vCPU", "pad not 0", EINVAL, sl_pad),
+	ROW("VIRQ_SET_LAPIC", "vCPU", "rtc_vector without RTC_OWED", EINVAL, sl_rtcvec),
+	ROW("VIRQ_SET_LAPIC", "vCPU", "RTC_OWED, vector 15", EINVAL, sl_rtclow),
+	ROW("VIRQ_SET_LAPIC", "vCPU", "RTC_OWED, vector neither in IRR nor ISR", EINVAL, sl_rtcnot),
 	ROW("VIRQ_SET_LAPIC", "vCPU", "reserved not 0", EINVAL, sl_reserved),
 	ROW("VIRQ_SET_LAPIC", "vCPU", "unknown flags", EINVAL, sl_flags),
 	ROW("VIRQ_SET_LAPIC", "vCPU", "lint_level above 3", EINVAL, sl_lint),
@@ -971,7 +977,7 @@ TEST(no_uninitialised_bytes)
 	for (i = 0; i < NV; i++) {
 		memset(&ls, 0xa5, sizeof(ls));
 		ASSERT_EQ(0, ioctl(f.v[i], VIRQ_GET_LAPIC, &ls));
-		EXPECT_EQ(0, ls.pad);
+		EXPECT_EQ(0, ls.rtc_vector);	/* no RTC debt here */
 		EXPECT_TRUE(all_zero(ls.reserved, sizeof(ls.reserved)));
 		/* Between the 4-byte registers of each 16-byte slot. */
 		for (unsigned int off = 0; off < 1024; off += 16) {
@@ -983,7 +989,7 @@ TEST(no_uninitialised_bytes)
 	}
 	memset(&ls, 0xa5, sizeof(ls));
 	ASSERT_EQ(0, ioctl(f.pv, VIRQ_GET_LAPIC, &ls));
-	EXPECT_EQ(0, ls.pad);
+	EXPECT_EQ(0, ls.rtc_vector);
 	EXPECT_TRUE(all_zero(ls.reserved, sizeof(ls.reserved)));
 
 	memset(&cfg, 0xa5, sizeof(cfg));

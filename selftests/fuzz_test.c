@@ -1360,8 +1360,16 @@ static const char *lapic_state_bad(const struct virq_lapic_state *st,
 	bool x2;
 	int i;
 
-	if (st->pad || !bytes_zero(st->reserved, sizeof(st->reserved)))
-		return BAD("pad or reserved");
+	if (!bytes_zero(st->reserved, sizeof(st->reserved)))
+		return BAD("reserved");
+	v = st->rtc_vector;
+	if ((st->flags & VIRQ_LAPIC_STATE_RTC_OWED) ? v < 16 || v > 255 : v)
+		return BAD("RTC debt %d on vector %u",
+			   !!(st->flags & VIRQ_LAPIC_STATE_RTC_OWED), v);
+	/* A LAPIC's owed tick is pending or in service, or it is never paid. */
+	if (apic && v && !((reg(st, LA_IRR + 16 * (v / 32)) |
+			    reg(st, LA_ISR + 16 * (v / 32))) & (1u << (v % 32))))
+		return BAD("RTC debt on vector %#x, neither in IRR nor ISR", v);
 	if (!apic) {
 		for (off = 0; off < VIRQ_APIC_REG_SIZE; off += 4) {
 			v = reg(st, off);
@@ -3400,9 +3408,10 @@ static void mutate_lapic(struct rng *r, struct virq_lapic_state *st, bool apic,
 		set_reg(st, 0x320, (reg(st, 0x320) & ~(3U << 17)) | 2U << 17);
 		st->tsc_deadline = pct(r, 50) ? below(r, 1000) : rnd(r);
 		break;
-	case 6:
+	case 6:		/* an RTC debt's vector, often wrong */
 		if (pct(r, 50))
-			st->pad = 1 + below(r, 1000);
+			st->rtc_vector = pct(r, 80) ? below(r, 256) :
+				       1 + below(r, 1000);
 		else
 			st->reserved[below(r, 4)] = 1 + below(r, 1000);
 		break;

@@ -556,7 +556,7 @@ TEST_F(apic, state_roundtrip_and_rejects)
 	bad.regs[0x3f4] = 1;				/* no register */
 	EXPECT_EQ(-1, ioctl(v, VIRQ_SET_LAPIC, &bad));
 	bad = a;
-	bad.pad = 1;
+	bad.rtc_vector = 0x40;			/* no debt: no vector */
 	EXPECT_EQ(-1, ioctl(v, VIRQ_SET_LAPIC, &bad));
 	ASSERT_EQ(0, ioctl(v, VIRQ_GET_LAPIC, &b));
 	EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)));	/* unchanged */

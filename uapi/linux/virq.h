@@ -419,7 +419,8 @@ struct virq_vcpu_run {
 	 * NMIs received and not yet taken, at most VIRQ_NMI_PENDING_MAX
 	 * (SDM 6.7.1: one NMI handled, one latched). The kernel increments
 	 * it and then sets VIRQ_REQ_NMI; the VMM clears VIRQ_REQ_NMI, then
-	 * takes one NMI per injection with an atomic decrement (delivery.rst).
+	 * takes them with an exchange with 0, or one per injection with a
+	 * compare-and-exchange of a non-zero count (delivery.rst, "NMIs").
 	 */
 	__u32 nmi_pending;
 	__u32 pad;
@@ -502,7 +503,7 @@ struct virq_lapic_state {
 	__u32 flags;		/* VIRQ_LAPIC_STATE_* */
 	__u32 lint_level;	/* bit 0: LINT0 high, bit 1: LINT1 high (VMM) */
 	__u32 esr_pending;	/* errors since the last ESR write */
-	__u32 pad;		/* must be 0 */
+	__u32 rtc_vector;	/* with _RTC_OWED: the vector owed (0: the RTC's) */
 	__u64 reserved[4];	/* must be 0 */
 };
 
