@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virq-vmm: the multiboot v1 loader. Finds the multiboot header in the
+ * virq-vmm: the multiboot v1 loader (a Linux bzImage goes to linux.c
+ * instead: kernel_load()). Finds the multiboot header in the
  * first 8 KiB of the kernel file, loads an ELF32 image by its program
  * headers (zeroing each segment's bss) or, when the header has the a.out
  * kludge (flags bit 16), by the header's load addresses. Builds the
@@ -45,7 +46,7 @@
 #define MBI_CMDLINE	(MBI_PAGE + 0x200)
 #define MBI_CMDLINE_MAX	(0x1000u - 0x200u)	/* with its NUL */
 
-static uint8_t *read_file(const char *path, size_t *size)
+uint8_t *read_file(const char *path, size_t *size)
 {
 	struct stat s;
 	uint8_t *buf;
@@ -67,16 +68,6 @@ static uint8_t *read_file(const char *path, size_t *size)
 	close(fd);
 	*size = done;
 	return buf;
-}
-
-static void put32(struct vm *vm, uint32_t gpa, uint32_t v)
-{
-	memcpy(vm->ram + gpa, &v, 4);
-}
-
-static void put64(struct vm *vm, uint32_t gpa, uint64_t v)
-{
-	memcpy(vm->ram + gpa, &v, 8);
 }
 
 /* Is [start, start + len) guest RAM that the loader may fill? */
@@ -188,14 +179,13 @@ static void mmap_entry(struct vm *vm, uint32_t *at, uint64_t base,
 	*at += 24;
 }
 
-void multiboot_load(struct vm *vm, struct boot_regs *regs)
+static void multiboot_load(struct vm *vm, uint8_t *img, size_t size,
+			   struct boot_regs *regs)
 {
 	uint32_t flags = 0, end, entry, info = 0, mmap_at = MBI_MMAP;
 	const uint32_t *h = NULL;
-	size_t size, hoff, len;
-	uint8_t *img;
+	size_t hoff, len;
 
-	img = read_file(vm->kernel, &size);
 	for (hoff = 0; hoff + 12 <= size && hoff < MB_SEARCH; hoff += 4) {
 		const uint32_t *p = (const void *)(img + hoff);
 
@@ -219,7 +209,6 @@ void multiboot_load(struct vm *vm, struct boot_regs *regs)
 	} else {
 		end = load_elf(vm, img, size, &entry);
 	}
-	free(img);
 	ev(vm, -1, 2, "loaded %s: %s, entry 0x%x, image ends at 0x%x",
 	   vm->kernel, flags & MB_FLAG_AOUT ? "a.out kludge" : "ELF32",
 	   entry, end);
@@ -268,4 +257,22 @@ void multiboot_load(struct vm *vm, struct boot_regs *regs)
 	regs->eip = entry;
 	regs->eax = MB_BOOT_MAGIC;
 	regs->ebx = MBI_INFO;
+}
+
+/**
+ * kernel_load() - load --kernel: a Linux bzImage, or a multiboot image
+ * @vm: the machine
+ * @regs: the BSP's entry state, filled in
+ */
+void kernel_load(struct vm *vm, struct boot_regs *regs)
+{
+	size_t size;
+	uint8_t *img = read_file(vm->kernel, &size);
+
+	memset(regs, 0, sizeof(*regs));
+	if (linux_detect(img, size))
+		linux_load(vm, img, size, regs);
+	else
+		multiboot_load(vm, img, size, regs);
+	free(img);
 }

@@ -18,6 +18,10 @@
  *
  * APs start in wait-for-SIPI: their threads run no guest code until a
  * SIPI request arrives, then enter real mode at CS = vector << 8, IP = 0.
+ * With --chip kvm the vCPU is KVM's alone: its LAPIC, HLT, INIT and SIPI
+ * are in KVM, and the thread only runs KVM_RUN and answers the platform's
+ * exits (kvm_chip_loop()).
+ *
  * Locks: none of its own; every field of struct vcpu is the thread's own
  * (the summary reads them after the threads are joined).
  */
@@ -53,6 +57,7 @@ static void req_clear(struct vcpu *v, uint32_t bits)
 	__atomic_and_fetch(&v->vr->requests, ~bits, __ATOMIC_SEQ_CST);
 }
 
+/* virq's LAPIC (not KVM's) backs this vCPU. */
 static bool has_lapic(struct vcpu *v)
 {
 	return v->vm->chip_kind == CHIP_FULL;
@@ -87,7 +92,7 @@ static void set_cpuid(struct vm *vm, struct vcpu *v)
 				((uint32_t)v->index << 24);
 			x.edx = vm->ncpus > 1 ? x.edx | (1u << 28) :
 						x.edx & ~(1u << 28);
-			if (has_lapic(v)) {
+			if (vm_has_apic(vm)) {
 				x.edx |= 1u << 9;		/* APIC */
 				x.ecx |= (1u << 21) | (1u << 24); /* x2APIC, TSC-deadline */
 			} else {
@@ -95,13 +100,17 @@ static void set_cpuid(struct vm *vm, struct vcpu *v)
 				x.ecx &= ~((1u << 21) | (1u << 24));
 			}
 			x.ecx |= 1u << 31;			/* hypervisor */
+			x.ecx &= ~(1u << 5);			/* VMX: no nesting */
 			break;
 		case 0xb:
 		case 0x1f:
 			continue;	/* replaced below */
 		case 0x80000001:
 			x.ecx &= ~(1u << 1);	/* CmpLegacy: we count by 0xb */
+			x.ecx &= ~(1u << 2);	/* SVM: no nested guests */
 			break;
+		case 0x8000000a:
+			continue;		/* SVM's leaf goes with it */
 		case KVM_CPUID_FEATURES:
 			/*
 			 * KVM's paravirtual features that act on its own
@@ -173,7 +182,10 @@ static void seg(struct kvm_segment *s, uint64_t base, uint32_t limit,
 	s->g = big;
 }
 
-/* Multiboot's machine state: protected mode, flat segments, no paging. */
+/*
+ * Multiboot's and Linux's 32-bit entry state: protected mode, flat
+ * segments, no paging, interrupts off.
+ */
 static void enter_protected(struct vcpu *v, const struct boot_regs *b)
 {
 	struct kvm_sregs s;
@@ -181,8 +193,9 @@ static void enter_protected(struct vcpu *v, const struct boot_regs *b)
 
 	if (ioctl(v->kvm_fd, KVM_GET_SREGS, &s))
 		die_errno("KVM_GET_SREGS");
-	seg(&s.cs, 0, 0xffffffff, 0x08, 0xb, true);
-	seg(&s.ds, 0, 0xffffffff, 0x10, 0x3, true);
+	/* Linux's boot protocol names __BOOT_CS and __BOOT_DS. */
+	seg(&s.cs, 0, 0xffffffff, b->linux_entry ? 0x10 : 0x08, 0xb, true);
+	seg(&s.ds, 0, 0xffffffff, b->linux_entry ? 0x18 : 0x10, 0x3, true);
 	s.es = s.fs = s.gs = s.ss = s.ds;
 	s.tr.type = 0xb;
 	s.tr.present = 1;
@@ -200,13 +213,14 @@ static void enter_protected(struct vcpu *v, const struct boot_regs *b)
 	 * KVM derives CPUID.1:EDX.APIC from its own IA32_APIC_BASE: without
 	 * LAPICs, disable it there so the guest sees no APIC.
 	 */
-	if (!has_lapic(v))
+	if (!vm_has_apic(v->vm))
 		s.apic_base = 0;
 	if (ioctl(v->kvm_fd, KVM_SET_SREGS, &s))
 		die_errno("KVM_SET_SREGS");
 	r.rip = b->eip;
 	r.rax = b->eax;
 	r.rbx = b->ebx;
+	r.rsi = b->esi;
 	r.rflags = 0x2;
 	if (ioctl(v->kvm_fd, KVM_SET_REGS, &r))
 		die_errno("KVM_SET_REGS");
@@ -372,13 +386,16 @@ void vcpu_setup(struct vm *vm, struct vcpu *v, const struct boot_regs *bsp)
 		     v->kvm_fd, 0);
 	if (v->kr == MAP_FAILED)
 		die_errno("mmap kvm_run");
-	v->virq_fd = ioctl(vm->chip, VIRQ_CREATE_VCPU, v->index);
-	if (v->virq_fd < 0)
-		die_errno("VIRQ_CREATE_VCPU");
-	v->vr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
-		     v->virq_fd, 0);
-	if (v->vr == MAP_FAILED)
-		die_errno("mmap virq run page");
+	v->virq_fd = -1;
+	if (vm_on_virq(vm)) {
+		v->virq_fd = ioctl(vm->chip, VIRQ_CREATE_VCPU, v->index);
+		if (v->virq_fd < 0)
+			die_errno("VIRQ_CREATE_VCPU");
+		v->vr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			     v->virq_fd, 0);
+		if (v->vr == MAP_FAILED)
+			die_errno("mmap virq run page");
+	}
 	set_cpuid(vm, v);
 	if (!vm->tsc_khz) {
 		int khz = ioctl(v->kvm_fd, KVM_GET_TSC_KHZ, 0);
@@ -389,6 +406,8 @@ void vcpu_setup(struct vm *vm, struct vcpu *v, const struct boot_regs *bsp)
 	}
 	if (has_lapic(v))
 		set_clock(vm, v);
+	else if (!vm_on_virq(vm))
+		vm->exact_tsc = true;	/* KVM's LAPIC reads the guest TSC */
 
 	/* Inside KVM_RUN the kick signal is the only difference. */
 	pthread_sigmask(SIG_SETMASK, NULL, &set);
@@ -402,16 +421,26 @@ void vcpu_setup(struct vm *vm, struct vcpu *v, const struct boot_regs *bsp)
 		enter_protected(v, bsp);
 		v->state = VCPU_RUNNING;
 	} else {
-		v->state = VCPU_WAIT_SIPI;
+		/* KVM keeps its own APs in wait-for-SIPI. */
+		v->state = vm_on_virq(vm) ? VCPU_WAIT_SIPI : VCPU_RUNNING;
 	}
 }
 
+/*
+ * Bring every vCPU thread out (the VM is ending). KVM's vCPUs have no
+ * virq kick: the signal, which only KVM_RUN unblocks, interrupts it, or
+ * makes the next one return at once.
+ */
 void vcpu_kick_all(struct vm *vm)
 {
 	int i;
 
-	for (i = 0; i < vm->ncpus; i++)
-		ioctl(vm->cpus[i]->virq_fd, VIRQ_VCPU_KICK, 0);
+	for (i = 0; i < vm->ncpus; i++) {
+		if (vm_on_virq(vm))
+			ioctl(vm->cpus[i]->virq_fd, VIRQ_VCPU_KICK, 0);
+		else
+			pthread_kill(vm->cpus[i]->thread, VMM_KICK_SIGNAL);
+	}
 }
 
 /* ---- crash reports ---- */
@@ -842,11 +871,31 @@ static void run_once(struct vcpu *v)
 	handle_exit(v);
 }
 
+/* The reference machine: KVM injects, halts and starts APs itself. */
+static void kvm_chip_loop(struct vcpu *v)
+{
+	while (!__atomic_load_n(&v->vm->exiting, __ATOMIC_SEQ_CST)) {
+		if (ioctl(v->kvm_fd, KVM_RUN, 0) < 0) {
+			if (errno != EINTR && errno != EAGAIN)
+				die("KVM_RUN: %s", strerror(errno));
+			eat_kick_signals();
+			v->st.exits_intr++;
+			continue;
+		}
+		handle_exit(v);
+	}
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 	struct virq_vcpu_signal sig = { .signo = VMM_KICK_SIGNAL };
+
+	if (!vm_on_virq(vm)) {
+		kvm_chip_loop(v);
+		return NULL;
+	}
 
 	/* Kicks signal this thread, and only while it is IN_GUEST. */
 	if (ioctl(v->virq_fd, VIRQ_VCPU_SET_SIGNAL, &sig))

@@ -6,16 +6,29 @@
  * ignores writes (counted). The devices follow the conventions of QEMU's
  * test devices so that common x86 test kernels run unchanged:
  *
- *   0x3f8-0x3ff  16550-style UART: transmit, LSR with THRE/TEMT always set,
- *                DLAB tracked (divisor writes are not printed)
+ *   0x3f8-0x3ff  16550A UART on GSI 4: transmit (THRE interrupt), receive
+ *                FIFO of 16 (RDA interrupt; --type's text, each time the
+ *                guest writes port 0x2030), IER/IIR/LCR/MCR/LSR/MSR/SCR,
+ *                loopback;
+ *                the interrupt reaches the line only with MCR.OUT2, as on
+ *                a PC
+ *   0x70, 0x71   MC146818 CMOS RTC on GSI 8: time of day from the host
+ *                (BCD or binary, 12/24 h, SET), periodic, update-ended and
+ *                alarm interrupts, 114 bytes of CMOS RAM
+ *   0x600-0x605  ACPI PM1a event and control blocks: S5 ends the VM with
+ *                status 0; 0x608 the ACPI PM timer (24 bits, 3.58 MHz)
+ *   0xcf9        reset control: bit 2 ends the VM with status 6
  *   0xf4         exit port: a write of v ends the VMM, status (v << 1) | 1
  *   0x2000+N     test device, N < 24: a byte write sets GSI N's level
  *   0xe4         flush page (4 bytes): a no-op
+ *   0x80         POST code / I/O delay: ignored
  *   0x510/0x511  fw_cfg: 16-bit selector / byte data; signature (0x00),
  *                ID (0x01), RAM size (0x03, u64), CPUs (0x05 and 0x0f, u16),
  *                virq-vmm's own (0x7f00, u32): bit 0, virq reads the guest's
  *                TSC exactly (VIRQ_CLOCK_HOST_TSC)
- *   0x40-0x43    8254 PIT channel 0 (modes 0, 2, 3; latch): GSI 0
+ *   0x40-0x43    8254 PIT, three counters (modes 0-5, latch, read-back):
+ *                channel 0 on GSI 0, channel 2 gated by port 0x61
+ *   0x61         port B: channel 2's gate and OUT, speaker bit
  *   0x60, 0x64   keyboard controller subset: level IRQ 1, lowered when the
  *                data port is read empty; command 0xd2 (write output
  *                buffer) and --type keystrokes after command 0xae
@@ -27,7 +40,8 @@
  * Locks: vm->dev_lock protects every device's state; VIRQ ioctls that
  * inject are made with it held (virq never calls back into the VMM), so a
  * device's line follows its state in order. The device thread runs the
- * PIT, the typist and the MSI device's periodic sends.
+ * PIT, the UART's and RTC's clocks, the typist and the MSI device's
+ * periodic sends.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,12 +53,50 @@
 
 #include "vmm.h"
 
-/* ---- UART ---- */
+/* ---- UART (16550A) ---- */
+
+static void dev_wake(void);
+
+#define UART_GSI	4
+#define UART_FIFO	16
+#define UART_TYPE_PORT	0x2030	/* a write: --type's text into the UART */
+
+/* IER */
+#define IER_RDA		0x01	/* received data available */
+#define IER_THRE	0x02	/* transmitter holding register empty */
+/* IIR */
+#define IIR_NONE	0x01
+#define IIR_THRE	0x02
+#define IIR_RDA		0x04
+#define IIR_FIFOS	0xc0
+/* LSR */
+#define LSR_DR		0x01
+#define LSR_THRE	0x20
+#define LSR_TEMT	0x40
+/* MCR */
+#define MCR_OUT2	0x08	/* gates the interrupt to the ISA bus (PC) */
+#define MCR_LOOP	0x10
 
 static char uart_buf[4096];
 static size_t uart_len;
 static pthread_mutex_t uart_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint8_t uart_lcr, uart_ier, uart_mcr, uart_scr, uart_dll, uart_dlm;
+
+/*
+ * The 16550A's state (dev_lock). Transmission is instant: THR and the
+ * shift register are always empty, so THRE's interrupt is due whenever
+ * it is enabled and was not yet acknowledged (by reading IIR while it is
+ * the one reported, or by writing THR). Received bytes (--type, after
+ * the guest asks at port 0x2030) wait in a 16-byte FIFO.
+ */
+static struct {
+	uint8_t lcr, ier, mcr, scr, dll, dlm, fcr;
+	bool thre_pending;	/* THRE's interrupt not yet acknowledged */
+	bool line;		/* the INTR output, as virq last saw it */
+	uint8_t rx[UART_FIFO];
+	unsigned int rx_head, rx_n;
+	const char *typing;	/* --type text still to send */
+	uint64_t next_ns, period_ns;
+} uart;
 
 static void uart_flush_locked(void)
 {
@@ -81,53 +133,441 @@ static void uart_putc(struct vm *vm, char c)
 	pthread_mutex_unlock(&uart_lock);
 }
 
+/* The interrupt the 16550A would identify now (IIR bits 3:0). */
+static uint8_t uart_iir_id(void)
+{
+	if ((uart.ier & IER_RDA) && uart.rx_n)
+		return IIR_RDA;
+	if ((uart.ier & IER_THRE) && uart.thre_pending)
+		return IIR_THRE;
+	return IIR_NONE;
+}
+
+/* INTR follows the pending interrupt, through OUT2 as a PC wires it. */
+static void uart_update(struct vm *vm)
+{
+	bool want = uart_iir_id() != IIR_NONE && (uart.mcr & MCR_OUT2) &&
+		    !(uart.mcr & MCR_LOOP);
+
+	if (want != uart.line) {
+		uart.line = want;
+		virq_line(vm, SRC_UART, UART_GSI, want);
+	}
+}
+
+/* MSR: in loopback the modem outputs come back as inputs. */
+static uint8_t uart_msr(void)
+{
+	uint8_t m = uart.mcr;
+
+	if (m & MCR_LOOP)
+		return ((m & 0x02) ? 0x10 : 0) | ((m & 0x01) ? 0x20 : 0) |
+		       ((m & 0x04) ? 0x40 : 0) | ((m & 0x08) ? 0x80 : 0);
+	return 0xb0;	/* DCD, DSR, CTS */
+}
+
 static uint32_t uart_io(struct vm *vm, uint16_t reg, bool write, uint32_t val)
 {
-	bool dlab = uart_lcr & 0x80;
+	bool dlab = uart.lcr & 0x80;
+	uint32_t r = 0;
 
 	if (write) {
 		switch (reg) {
 		case 0:
-			if (dlab)
-				uart_dll = val;
-			else
+			if (dlab) {
+				uart.dll = val;
+				break;
+			}
+			if (!(uart.mcr & MCR_LOOP))
 				uart_putc(vm, val);
+			uart.thre_pending = true;	/* sent at once */
 			break;
 		case 1:
-			if (dlab)
-				uart_dlm = val;
-			else
-				uart_ier = val & 0xf;
+			if (dlab) {
+				uart.dlm = val;
+				break;
+			}
+			/* Enabling THRE's interrupt with THR empty raises it. */
+			if ((val & IER_THRE) && !(uart.ier & IER_THRE))
+				uart.thre_pending = true;
+			uart.ier = val & 0xf;
+			break;
+		case 2:
+			uart.fcr = val & 0xc9;
+			if (val & 0x02)			/* clear the RX FIFO */
+				uart.rx_n = 0;
 			break;
 		case 3:
-			uart_lcr = val;
+			uart.lcr = val;
 			break;
 		case 4:
-			uart_mcr = val & 0x1f;
+			uart.mcr = val & 0x1f;
 			break;
 		case 7:
-			uart_scr = val;
+			uart.scr = val;
+			break;
+		}
+		uart_update(vm);
+		return 0;
+	}
+	switch (reg) {
+	case 0:
+		if (dlab) {
+			r = uart.dll;
+		} else if (uart.rx_n) {
+			r = uart.rx[uart.rx_head];
+			uart.rx_head = (uart.rx_head + 1) % UART_FIFO;
+			uart.rx_n--;
+		}
+		break;
+	case 1:
+		r = dlab ? uart.dlm : uart.ier;
+		break;
+	case 2:
+		r = uart_iir_id();
+		/* Reading IIR acknowledges THRE's interrupt it reports. */
+		if (r == IIR_THRE)
+			uart.thre_pending = false;
+		if (uart.fcr & 1)
+			r |= IIR_FIFOS;
+		break;
+	case 3:
+		r = uart.lcr;
+		break;
+	case 4:
+		r = uart.mcr;
+		break;
+	case 5:
+		r = LSR_THRE | LSR_TEMT | (uart.rx_n ? LSR_DR : 0);
+		break;
+	case 6:
+		r = uart_msr();
+		break;
+	default:
+		r = uart.scr;
+		break;
+	}
+	uart_update(vm);
+	return r;
+}
+
+/*
+ * Port 0x2030: the guest is ready to read --type's text on the UART.
+ * Each write types it again (once the last typing has ended): a source
+ * of receive interrupts the guest can ask for.
+ */
+static void uart_start_typing(struct vm *vm)
+{
+	if (!vm->type_text || !*vm->type_text || uart.next_ns)
+		return;
+	uart.typing = vm->type_text;
+	uart.next_ns = now_ns() + uart.period_ns;
+	ev(vm, -1, 2, "uart: typing \"%s\"", uart.typing);
+	dev_wake();
+}
+
+static void uart_tick(struct vm *vm, uint64_t now)
+{
+	char c;
+
+	if (!uart.next_ns || now < uart.next_ns)
+		return;
+	uart.next_ns = now + uart.period_ns;
+	if (uart.rx_n == UART_FIFO)
+		return;			/* the guest has not read: later */
+	if (*uart.typing) {
+		c = *uart.typing++;
+	} else {
+		c = '\r';		/* the line's end, then done */
+		uart.next_ns = 0;
+	}
+	uart.rx[(uart.rx_head + uart.rx_n++) % UART_FIFO] = c;
+	uart_update(vm);
+}
+
+/* ---- CMOS RTC (MC146818) ---- */
+
+#define RTC_GSI		8
+#define RTC_A		0x0a
+#define RTC_B		0x0b
+#define RTC_C		0x0c
+#define RTC_D		0x0d
+#define RTC_CENTURY	0x32	/* the FADT names it */
+/* register B */
+#define RTC_B_SET	0x80
+#define RTC_B_PIE	0x40
+#define RTC_B_AIE	0x20
+#define RTC_B_UIE	0x10
+#define RTC_B_DM	0x04	/* binary, not BCD */
+#define RTC_B_24H	0x02
+/* register C */
+#define RTC_C_IRQF	0x80
+#define RTC_C_PF	0x40
+#define RTC_C_AF	0x20
+#define RTC_C_UF	0x10
+
+/*
+ * The MC146818 as a PC has it (dev_lock): time of day from the host's
+ * clock plus an offset the guest sets, BCD or binary, 12 or 24 hours;
+ * the periodic interrupt at 32768 >> (RS - 1) Hz, the update-ended
+ * interrupt each second, the alarm (0xc0-0xff: any). IRQ 8 is IRQF: set
+ * by an enabled event, cleared when the guest reads register C. Each
+ * rising edge goes through VIRQ_IRQ_LINE_STATUS, whose status 0 says the
+ * previous tick was not yet EOI'd by the guest (virq's RTC coalescing):
+ * counted in the summary, as a VMM that reinjects lost ticks would.
+ */
+static struct {
+	uint8_t index;
+	uint8_t ram[128];		/* CMOS; A-D kept here too */
+	int64_t offset;			/* guest time - host time, seconds */
+	struct tm set_tm;		/* the time written while SET */
+	bool line;
+	uint64_t next_periodic_ns, period_ns, next_second_ns;
+} rtc;
+
+static uint8_t to_bcd(unsigned int v)
+{
+	return (rtc.ram[RTC_B] & RTC_B_DM) ? v : ((v / 10) << 4) | (v % 10);
+}
+
+static unsigned int from_bcd(uint8_t v)
+{
+	return (rtc.ram[RTC_B] & RTC_B_DM) ? v : (v >> 4) * 10 + (v & 0xf);
+}
+
+static void rtc_now(struct tm *tm)
+{
+	time_t t = time(NULL) + rtc.offset;
+
+	gmtime_r(&t, tm);
+}
+
+static uint8_t rtc_hour(int h)
+{
+	bool pm = h >= 12;
+
+	if (rtc.ram[RTC_B] & RTC_B_24H)
+		return to_bcd(h);
+	h %= 12;
+	return to_bcd(h ? h : 12) | (pm ? 0x80 : 0);
+}
+
+static uint8_t rtc_time_reg(unsigned int reg)
+{
+	struct tm tm;
+
+	if (rtc.ram[RTC_B] & RTC_B_SET)
+		tm = rtc.set_tm;
+	else
+		rtc_now(&tm);
+	switch (reg) {
+	case 0: return to_bcd(tm.tm_sec);
+	case 2: return to_bcd(tm.tm_min);
+	case 4: return rtc_hour(tm.tm_hour);
+	case 6: return to_bcd(tm.tm_wday + 1);
+	case 7: return to_bcd(tm.tm_mday);
+	case 8: return to_bcd(tm.tm_mon + 1);
+	case 9: return to_bcd(tm.tm_year % 100);
+	default: return to_bcd((tm.tm_year + 1900) / 100);	/* century */
+	}
+}
+
+static void rtc_set_time_reg(unsigned int reg, uint8_t v)
+{
+	struct tm *tm = &rtc.set_tm;
+	unsigned int h;
+
+	switch (reg) {
+	case 0: tm->tm_sec = from_bcd(v); break;
+	case 2: tm->tm_min = from_bcd(v); break;
+	case 4:
+		h = from_bcd(v & 0x7f);
+		if (!(rtc.ram[RTC_B] & RTC_B_24H))
+			h = h % 12 + ((v & 0x80) ? 12 : 0);
+		tm->tm_hour = h;
+		break;
+	case 6: break;		/* the weekday follows from the date */
+	case 7: tm->tm_mday = from_bcd(v); break;
+	case 8: tm->tm_mon = from_bcd(v) - 1; break;
+	case 9: tm->tm_year = tm->tm_year / 100 * 100 + from_bcd(v); break;
+	default:
+		tm->tm_year = (from_bcd(v) * 100 - 1900) + tm->tm_year % 100;
+		break;
+	}
+}
+
+static void rtc_update_line(struct vm *vm)
+{
+	bool want = rtc.ram[RTC_C] & RTC_C_IRQF;
+
+	if (want != rtc.line) {
+		rtc.line = want;
+		virq_line(vm, SRC_RTC, RTC_GSI, want);
+	}
+}
+
+/* An event: its flag, and IRQF if its interrupt is enabled. */
+static void rtc_event(struct vm *vm, uint8_t flag, uint8_t enable)
+{
+	rtc.ram[RTC_C] |= flag;
+	if (rtc.ram[RTC_B] & enable)
+		rtc.ram[RTC_C] |= RTC_C_IRQF;
+	rtc_update_line(vm);
+}
+
+/* The periodic rate from register A's RS bits: 0 is off. */
+static void rtc_arm_periodic(void)
+{
+	unsigned int rs = rtc.ram[RTC_A] & 0xf;
+	uint64_t hz;
+
+	if (!rs || !(rtc.ram[RTC_B] & RTC_B_PIE)) {
+		rtc.next_periodic_ns = 0;
+		return;
+	}
+	hz = rs < 3 ? 32768 >> (rs + 6) : 32768 >> (rs - 1);
+	rtc.period_ns = 1000000000ULL / hz;
+	rtc.next_periodic_ns = now_ns() + rtc.period_ns;
+	dev_wake();
+}
+
+static bool rtc_alarm_due(void)
+{
+	static const unsigned int regs[3][2] = { { 1, 0 }, { 3, 2 }, { 5, 4 } };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		uint8_t alarm = rtc.ram[regs[i][0]];
+
+		if ((alarm & 0xc0) == 0xc0)
+			continue;	/* don't care */
+		if (alarm != rtc_time_reg(regs[i][1]))
+			return false;
+	}
+	return true;
+}
+
+static void rtc_tick(struct vm *vm, uint64_t now)
+{
+	if (rtc.next_periodic_ns && now >= rtc.next_periodic_ns) {
+		rtc_event(vm, RTC_C_PF, RTC_B_PIE);
+		rtc.next_periodic_ns += rtc.period_ns;
+		if (rtc.next_periodic_ns < now)	/* fell behind: no burst */
+			rtc.next_periodic_ns = now + rtc.period_ns;
+	}
+	if (now >= rtc.next_second_ns) {
+		struct timespec ts;
+
+		/* The next host second: the RTC's updates follow the host's. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		rtc.next_second_ns = now + 1000000000ULL - ts.tv_nsec;
+		if (!(rtc.ram[RTC_B] & RTC_B_SET)) {
+			rtc_event(vm, RTC_C_UF, RTC_B_UIE);
+			if (rtc_alarm_due())
+				rtc_event(vm, RTC_C_AF, RTC_B_AIE);
+		}
+	}
+}
+
+static uint32_t rtc_io(struct vm *vm, uint16_t port, bool write, uint32_t val)
+{
+	unsigned int reg = rtc.index;
+	uint8_t r;
+
+	if (port == 0x70) {
+		if (write)
+			rtc.index = val & 0x7f;	/* bit 7: NMI mask, ignored */
+		return write ? 0 : 0xff;
+	}
+	if (write) {
+		switch (reg) {
+		case 0: case 2: case 4: case 6: case 7: case 8: case 9:
+		case RTC_CENTURY:
+			if (rtc.ram[RTC_B] & RTC_B_SET)
+				rtc_set_time_reg(reg, val);
+			break;
+		case RTC_A:
+			rtc.ram[RTC_A] = val & 0x7f;	/* UIP is read-only */
+			rtc_arm_periodic();
+			break;
+		case RTC_B:
+			if ((val & RTC_B_SET) && !(rtc.ram[RTC_B] & RTC_B_SET))
+				rtc_now(&rtc.set_tm);
+			if (!(val & RTC_B_SET) && (rtc.ram[RTC_B] & RTC_B_SET))
+				rtc.offset += timegm(&rtc.set_tm) -
+					      time(NULL) - rtc.offset;
+			rtc.ram[RTC_B] = val & ~(val & RTC_B_SET ? RTC_B_UIE : 0);
+			rtc_arm_periodic();
+			/* An enabled event already flagged interrupts now. */
+			if ((rtc.ram[RTC_C] & 0x70) & (rtc.ram[RTC_B] & 0x70))
+				rtc.ram[RTC_C] |= RTC_C_IRQF;
+			rtc_update_line(vm);
+			break;
+		case RTC_C:
+		case RTC_D:
+			break;			/* read-only */
+		default:
+			rtc.ram[reg] = val;
 			break;
 		}
 		return 0;
 	}
 	switch (reg) {
-	case 0:
-		return dlab ? uart_dll : 0;
-	case 1:
-		return dlab ? uart_dlm : uart_ier;
-	case 2:
-		return 0x01;	/* IIR: no interrupt pending */
-	case 3:
-		return uart_lcr;
-	case 4:
-		return uart_mcr;
-	case 5:
-		return 0x60;	/* LSR: THRE | TEMT */
-	case 6:
-		return 0xb0;	/* MSR: DCD, DSR, CTS */
+	case 0: case 2: case 4: case 6: case 7: case 8: case 9:
+	case RTC_CENTURY:
+		return rtc_time_reg(reg);
+	case RTC_C:
+		r = rtc.ram[RTC_C];
+		rtc.ram[RTC_C] = 0;	/* read clears: IRQ 8 drops */
+		rtc_update_line(vm);
+		return r;
+	case RTC_D:
+		return 0x80;		/* VRT: the battery is fine */
 	default:
-		return uart_scr;
+		return rtc.ram[reg];
+	}
+}
+
+/* ---- ACPI's PM1 block and the reset register ---- */
+
+#define PM1_SCI_EN	0x0001
+#define PM1_SLP_EN	0x2000
+
+static uint16_t pm1_sts, pm1_en;
+
+/* Returns true if the guest switched the machine off. */
+static bool pm1_io(struct vm *vm, uint16_t port, bool write,
+		   uint32_t *data)
+{
+	unsigned int typ;
+
+	switch (port) {
+	case ACPI_PM1_EVT:
+		if (write)
+			pm1_sts &= ~*data;	/* write 1 to clear */
+		else
+			*data = pm1_sts;
+		return false;
+	case ACPI_PM1_EVT + 2:
+		if (write)
+			pm1_en = *data;
+		else
+			*data = pm1_en;
+		return false;
+	case ACPI_PM1_CNT:
+		if (!write) {
+			*data = PM1_SCI_EN;	/* always in ACPI mode */
+			return false;
+		}
+		typ = (*data >> 10) & 7;
+		if (!(*data & PM1_SLP_EN))
+			return false;
+		ev(vm, -1, 1, "ACPI: sleep type %u requested", typ);
+		return typ == ACPI_SLP_TYP_S5;
+	default:
+		if (!write)
+			*data = 0;
+		return false;
 	}
 }
 
@@ -182,125 +622,255 @@ static void dev_wake(void)
 	pthread_cond_signal(&dev_cond);
 }
 
-/* ---- 8254 PIT, channel 0 ---- */
+/* ---- 8254 PIT: channel 0 on GSI 0, channel 2 behind port 0x61 ---- */
 
 #define PIT_HZ		1193182ULL
 #define PIT_MIN_NS	500000ULL	/* faster periods are slowed to this */
+#define PORT_B		0x61		/* system control port B */
+#define PORT_B_GATE2	0x01		/* channel 2's GATE */
+#define PORT_B_SPKR	0x02		/* speaker data (stored, silent) */
+#define PORT_B_REFRESH	0x10		/* toggles on every read */
+#define PORT_B_OUT2	0x20		/* channel 2's OUT (read only) */
+
+/*
+ * One counter. Its count is derived from the host clock: @ticks_before
+ * ticks counted up to @start_ns, and PIT_HZ since then while it counts
+ * (@start_ns non-zero). Channel 2 counts only while its GATE is high
+ * (Linux calibrates the TSC against it); channels 0 and 1 always may.
+ */
+struct pit_channel {
+	uint8_t mode, access, rw_hi, latch_hi;
+	bool latched, armed;		/* armed: a count was written */
+	uint16_t reload, latch;
+	uint64_t start_ns, ticks_before;
+};
 
 static struct {
-	uint8_t mode, access, rw_hi, latch_hi;
-	bool latched;
-	uint16_t reload, latch;
-	uint64_t start_ns, period_ns, next_ns;
-	bool out_high;
+	struct pit_channel ch[3];
+	uint8_t port_b;
+	uint64_t period_ns, next_ns;	/* channel 0's interrupts */
+	bool out_high;			/* channel 0's OUT, on GSI 0 */
 } pit;
 
-static uint16_t pit_count_now(void)
+static uint64_t pit_ticks(const struct pit_channel *c)
 {
-	uint64_t ticks, reload = pit.reload ? pit.reload : 65536;
+	uint64_t t = c->ticks_before;
 
-	if (!pit.start_ns)
-		return pit.reload;
-	ticks = (now_ns() - pit.start_ns) * PIT_HZ / 1000000000ULL;
-	if (pit.mode == 0)
+	if (c->start_ns)
+		t += (now_ns() - c->start_ns) * PIT_HZ / 1000000000ULL;
+	return t;
+}
+
+static uint16_t pit_count_now(const struct pit_channel *c)
+{
+	uint64_t ticks = pit_ticks(c), reload = c->reload ? c->reload : 65536;
+
+	if (!c->armed)
+		return c->reload;
+	if (c->mode == 0 || c->mode == 1 || c->mode == 4 || c->mode == 5)
 		return ticks >= reload ? 0 : reload - ticks;
 	return reload - ticks % reload;
 }
 
-static void pit_arm(struct vm *vm)
+/* The OUT pin (channel 2's is read at port 0x61 bit 5). */
+static bool pit_out(const struct pit_channel *c)
 {
-	uint64_t reload = pit.reload ? pit.reload : 65536;
+	uint64_t ticks = pit_ticks(c), reload = c->reload ? c->reload : 65536;
+
+	if (!c->armed)
+		return c->mode != 0;	/* mode 0 starts low, the others high */
+	switch (c->mode) {
+	case 0:		/* interrupt on terminal count: high from then on */
+	case 1:		/* one-shot: low while it counts */
+		return ticks >= reload;
+	case 2:		/* rate generator: low for the last tick */
+		return ticks % reload != reload - 1;
+	case 3:		/* square wave: high for the first half */
+		return ticks % reload < (reload + 1) / 2;
+	default:	/* strobes: high but for one tick at the end */
+		return ticks != reload;
+	}
+}
+
+static bool pit_gate(unsigned int n)
+{
+	return n != 2 || (pit.port_b & PORT_B_GATE2);
+}
+
+/* Counting starts (again) from the reload value. */
+static void pit_restart(struct pit_channel *c, unsigned int n)
+{
+	c->ticks_before = 0;
+	c->start_ns = pit_gate(n) ? now_ns() : 0;
+}
+
+static void pit_arm0(struct vm *vm)
+{
+	struct pit_channel *c = &pit.ch[0];
+	uint64_t reload = c->reload ? c->reload : 65536;
 
 	pit.period_ns = reload * 1000000000ULL / PIT_HZ;
 	if (pit.period_ns < PIT_MIN_NS)
 		pit.period_ns = PIT_MIN_NS;
-	pit.start_ns = now_ns();
-	pit.next_ns = pit.start_ns + pit.period_ns;
+	pit.next_ns = c->start_ns + pit.period_ns;
 	if (pit.out_high) {
 		pit.out_high = false;
 		virq_line(vm, SRC_TIMER, 0, 0);
 	}
-	ev(vm, -1, 2, "pit: mode %u, count %u: GSI 0 every %.3f ms", pit.mode,
-	   pit.reload, pit.period_ns / 1e6);
+	ev(vm, -1, 2, "pit: mode %u, count %u: GSI 0 every %.3f ms", c->mode,
+	   c->reload, pit.period_ns / 1e6);
 	dev_wake();
+}
+
+static void pit_loaded(struct vm *vm, unsigned int n)
+{
+	struct pit_channel *c = &pit.ch[n];
+
+	c->armed = true;
+	pit_restart(c, n);
+	if (n == 0)
+		pit_arm0(vm);
+}
+
+static void pit_latch(struct pit_channel *c)
+{
+	if (c->latched)
+		return;		/* the first latch holds until it is read */
+	c->latch = pit_count_now(c);
+	c->latched = true;
+	c->latch_hi = 0;
+}
+
+static void pit_control(struct vm *vm, uint8_t val)
+{
+	unsigned int n = val >> 6;
+	struct pit_channel *c;
+
+	if (n == 3) {
+		/* Read-back: latch the count of each channel selected. */
+		if (!(val & 0x20))
+			for (n = 0; n < 3; n++)
+				if (val & (2 << n))
+					pit_latch(&pit.ch[n]);
+		return;
+	}
+	c = &pit.ch[n];
+	if (((val >> 4) & 3) == 0) {	/* counter latch */
+		pit_latch(c);
+		return;
+	}
+	c->access = (val >> 4) & 3;
+	c->mode = (val >> 1) & 7;
+	if (c->mode > 5)
+		c->mode -= 4;
+	c->rw_hi = 0;
+	c->latched = false;
+	c->armed = false;	/* stopped until the count is written */
+	c->start_ns = 0;
+	c->ticks_before = 0;
+	if (n == 0) {
+		pit.next_ns = 0;
+		if (pit.out_high) {
+			pit.out_high = false;
+			virq_line(vm, SRC_TIMER, 0, 0);
+		}
+	}
+}
+
+static void pit_write_count(struct vm *vm, unsigned int n, uint8_t val)
+{
+	struct pit_channel *c = &pit.ch[n];
+
+	switch (c->access) {
+	case 1:
+		c->reload = val;
+		pit_loaded(vm, n);
+		break;
+	case 2:
+		c->reload = val << 8;
+		pit_loaded(vm, n);
+		break;
+	default:
+		if (!c->rw_hi) {
+			c->reload = (c->reload & 0xff00) | val;
+			c->rw_hi = 1;
+		} else {
+			c->reload = (c->reload & 0xff) | val << 8;
+			c->rw_hi = 0;
+			pit_loaded(vm, n);
+		}
+	}
+}
+
+static uint8_t pit_read_count(unsigned int n)
+{
+	struct pit_channel *c = &pit.ch[n];
+	uint16_t v = c->latched ? c->latch : pit_count_now(c);
+	uint8_t r;
+
+	if (c->access == 1)
+		r = v;
+	else if (c->access == 2)
+		r = v >> 8;
+	else
+		r = c->latch_hi ? v >> 8 : v;
+	if (c->access == 3 || c->access == 0) {
+		c->latch_hi ^= 1;
+		if (!c->latch_hi)
+			c->latched = false;
+	} else {
+		c->latched = false;
+	}
+	return r;
+}
+
+/* Port 0x61: channel 2's GATE rising restarts it, falling pauses it. */
+static uint8_t port_b_io(bool write, uint8_t val)
+{
+	struct pit_channel *c = &pit.ch[2];
+	bool was = pit.port_b & PORT_B_GATE2;
+
+	if (!write) {
+		pit.port_b ^= PORT_B_REFRESH;
+		return (pit.port_b & (PORT_B_GATE2 | PORT_B_SPKR |
+				      PORT_B_REFRESH)) |
+		       (pit_out(c) ? PORT_B_OUT2 : 0);
+	}
+	pit.port_b = (pit.port_b & PORT_B_REFRESH) |
+		     (val & (PORT_B_GATE2 | PORT_B_SPKR));
+	if (!c->armed || was == !!(val & PORT_B_GATE2))
+		return 0;
+	if (!was) {
+		if (c->mode == 0 || c->mode == 4)
+			c->start_ns = now_ns();		/* resumes */
+		else
+			pit_restart(c, 2);		/* a trigger */
+	} else {
+		c->ticks_before = pit_ticks(c);
+		c->start_ns = 0;
+	}
+	return 0;
 }
 
 static uint32_t pit_io(struct vm *vm, uint16_t port, bool write, uint32_t val)
 {
 	if (port == 0x43) {
-		if (!write)
-			return 0xff;
-		if ((val >> 6) != 0)
-			return 0;	/* channels 1 and 2: not modelled */
-		if (((val >> 4) & 3) == 0) {	/* latch */
-			pit.latch = pit_count_now();
-			pit.latched = true;
-			pit.latch_hi = 0;
-			return 0;
-		}
-		pit.access = (val >> 4) & 3;
-		pit.mode = (val >> 1) & 7;
-		if (pit.mode > 5)
-			pit.mode -= 4;
-		pit.rw_hi = 0;
-		pit.next_ns = 0;	/* stopped until the count is written */
-		pit.start_ns = 0;
-		if (pit.out_high) {
-			pit.out_high = false;
-			virq_line(vm, SRC_TIMER, 0, 0);
-		}
-		return 0;
-	}
-	if (port != 0x40)
+		if (write)
+			pit_control(vm, val);
 		return write ? 0 : 0xff;
+	}
 	if (write) {
-		switch (pit.access) {
-		case 1:
-			pit.reload = val & 0xff;
-			pit_arm(vm);
-			break;
-		case 2:
-			pit.reload = (val & 0xff) << 8;
-			pit_arm(vm);
-			break;
-		default:
-			if (!pit.rw_hi) {
-				pit.reload = (pit.reload & 0xff00) | (val & 0xff);
-				pit.rw_hi = 1;
-			} else {
-				pit.reload = (pit.reload & 0xff) | (val & 0xff) << 8;
-				pit.rw_hi = 0;
-				pit_arm(vm);
-			}
-		}
+		pit_write_count(vm, port - 0x40, val);
 		return 0;
 	}
-	{
-		uint16_t c = pit.latched ? pit.latch : pit_count_now();
-		uint8_t r;
-
-		if (pit.access == 1)
-			r = c;
-		else if (pit.access == 2)
-			r = c >> 8;
-		else
-			r = pit.latch_hi ? c >> 8 : c;
-		if (pit.access == 3 || pit.access == 0) {
-			pit.latch_hi ^= 1;
-			if (!pit.latch_hi)
-				pit.latched = false;
-		} else {
-			pit.latched = false;
-		}
-		return r;
-	}
+	return pit_read_count(port - 0x40);
 }
 
 static void pit_tick(struct vm *vm, uint64_t now)
 {
 	if (!pit.next_ns || now < pit.next_ns)
 		return;
-	if (pit.mode == 0) {
+	if (pit.ch[0].mode == 0) {
 		/* Interrupt on terminal count: OUT rises and stays high. */
 		pit.next_ns = 0;
 		pit.out_high = true;
@@ -447,7 +1017,7 @@ static void set_routing(struct vm *vm)
 		struct virq_irq_routing r;
 		struct virq_irq_routing_entry e[64];
 	} t = { 0 };
-	bool ioapic = vm->chip_kind == CHIP_FULL;
+	bool ioapic = vm_has_apic(vm);
 	uint32_t n = 0, g;
 	int k;
 
@@ -473,8 +1043,20 @@ static void set_routing(struct vm *vm)
 		n++;
 	}
 	t.r.nr = n;
-	if (ioctl(vm->chip, VIRQ_SET_GSI_ROUTING, &t))
+	/*
+	 * KVM's table has virq's layout (api.rst mirrors it), entry by
+	 * entry, and the same chip numbers: PIC 0, 1, IOAPIC 2.
+	 */
+	_Static_assert(sizeof(struct kvm_irq_routing_entry) ==
+		       sizeof(struct virq_irq_routing_entry), "layout");
+	_Static_assert(KVM_IRQCHIP_IOAPIC == VIRQ_IRQCHIP_IOAPIC(0), "chip");
+	_Static_assert(KVM_IRQ_ROUTING_MSI == VIRQ_IRQ_ROUTING_MSI, "type");
+	if (!vm_on_virq(vm)) {
+		if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &t))
+			die("KVM_SET_GSI_ROUTING: %s", strerror(errno));
+	} else if (ioctl(vm->chip, VIRQ_SET_GSI_ROUTING, &t)) {
 		die("VIRQ_SET_GSI_ROUTING: %s", strerror(errno));
+	}
 	routes_dirty = false;
 }
 
@@ -492,10 +1074,20 @@ static void msi_send(struct vm *vm, int k, bool direct)
 		struct virq_msi x = { .address_lo = m->addr_lo,
 				      .address_hi = m->addr_hi, .data = m->data };
 
-		if (ioctl(vm->chip, VIRQ_SIGNAL_MSI, &x) < 0)
+		if (!vm_on_virq(vm)) {
+			struct kvm_msi km = { .address_lo = m->addr_lo,
+					      .address_hi = m->addr_hi,
+					      .data = m->data };
+
+			/* KVM returns the status; -1 (EPERM): nobody. */
+			st = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &km);
+			if (st < 0)
+				st = errno == EPERM ? -1 : -2;
+		} else if (ioctl(vm->chip, VIRQ_SIGNAL_MSI, &x) < 0) {
 			st = -2;	/* rejected: a malformed message */
-		else
+		} else {
 			st = x.status;
+		}
 		s->raised++;
 		if (st > 0)
 			s->delivered++;
@@ -503,8 +1095,9 @@ static void msi_send(struct vm *vm, int k, bool direct)
 			s->coalesced++;
 		else
 			s->ignored++;
-		ev(vm, -1, 2, "msi%d: VIRQ_SIGNAL_MSI addr 0x%08x data 0x%04x -> "
-		   "status %d", k, m->addr_lo, m->data, st);
+		ev(vm, -1, 2, "msi%d: %s_SIGNAL_MSI addr 0x%08x data 0x%04x -> "
+		   "status %d", k, vm_on_virq(vm) ? "VIRQ" : "KVM", m->addr_lo,
+		   m->data, st);
 	} else {
 		if (routes_dirty)
 			set_routing(vm);
@@ -618,6 +1211,12 @@ static uint64_t next_due(void)
 
 	if (pit.next_ns && pit.next_ns < t)
 		t = pit.next_ns;
+	if (uart.next_ns && uart.next_ns < t)
+		t = uart.next_ns;
+	if (rtc.next_periodic_ns && rtc.next_periodic_ns < t)
+		t = rtc.next_periodic_ns;
+	if (rtc.next_second_ns < t)
+		t = rtc.next_second_ns;
 	if (kbd.next_ns && kbd.next_ns < t)
 		t = kbd.next_ns;
 	for (k = 0; k < MSI_VECS; k++)
@@ -651,6 +1250,8 @@ static void *device_thread(void *arg)
 		pit_tick(vm, now);
 		kbd_tick(vm, now);
 		msi_tick(vm, now);
+		uart_tick(vm, now);
+		rtc_tick(vm, now);
 	}
 	pthread_mutex_unlock(&vm->dev_lock);
 	return NULL;
@@ -665,11 +1266,18 @@ void devices_init(struct vm *vm)
 	vm->src[SRC_KBD].name = "kbd";
 	vm->src[SRC_MSI].name = "msi";
 	vm->src[SRC_IPI].name = "ipi";
+	vm->src[SRC_UART].name = "uart";
+	vm->src[SRC_RTC].name = "rtc";
 	pthread_condattr_init(&a);
 	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
 	pthread_cond_init(&dev_cond, &a);
 	kbd.typing = vm->type_text;
 	kbd.period_ns = 20000000ULL;
+	uart.typing = vm->type_text;
+	uart.period_ns = 20000000ULL;
+	rtc.ram[RTC_A] = 0x26;		/* 32.768 kHz time base, 1024 Hz */
+	rtc.ram[RTC_B] = RTC_B_24H;
+	rtc.next_second_ns = now_ns();
 	set_routing(vm);
 }
 
@@ -717,6 +1325,8 @@ static bool virq_io(struct vcpu *v, uint32_t space, uint64_t addr, int len,
 	struct vm *vm = v->vm;
 	uint64_t t = now_ns();
 
+	if (!vm_on_virq(vm))
+		return false;	/* KVM's chips never exit to us */
 	if (ioctl(v->virq_fd, VIRQ_IO, &io)) {
 		if (errno == ENOENT)
 			return false;
@@ -764,6 +1374,36 @@ bool pio_access(struct vcpu *v, uint16_t port, int len, bool write,
 	pthread_mutex_lock(&vm->dev_lock);
 	if (port >= 0x3f8 && port <= 0x3ff) {
 		*data = uart_io(vm, port - 0x3f8, write, *data & 0xff);
+	} else if (port == 0x70 || port == 0x71) {
+		*data = rtc_io(vm, port, write, *data & 0xff);
+	} else if (port >= ACPI_PM1_EVT && port < ACPI_PM1_CNT + 2) {
+		if (pm1_io(vm, port, write, data)) {
+			pthread_mutex_unlock(&vm->dev_lock);
+			uart_flush();
+			vm_exit(vm, VMM_EXIT_POWEROFF,
+				"the guest switched the machine off (ACPI S5)");
+			return true;
+		}
+	} else if (port >= ACPI_PM_TMR && port < ACPI_PM_TMR + 4) {
+		/* The PM timer: 24 bits at 3.579545 MHz, from the host clock. */
+		*data = write ? 0 : (uint32_t)((unsigned __int128)now_ns() *
+					       ACPI_PM_TMR_HZ / 1000000000ULL) &
+					       0xffffff;
+	} else if (port == ACPI_RESET_PORT) {
+		if (write && (*data & 0x04)) {
+			pthread_mutex_unlock(&vm->dev_lock);
+			uart_flush();
+			vm_exit(vm, VMM_EXIT_RESET,
+				"the guest reset the machine (port 0xcf9)");
+			return true;
+		}
+		if (!write)
+			*data = 0;
+	} else if (port == UART_TYPE_PORT) {
+		if (write)
+			uart_start_typing(vm);
+		else
+			*data = 0;
 	} else if (port == 0xf4) {
 		if (write) {
 			pthread_mutex_unlock(&vm->dev_lock);
@@ -789,6 +1429,8 @@ bool pio_access(struct vcpu *v, uint16_t port, int len, bool write,
 		*data = fwcfg_byte(vm);
 	} else if (port >= 0x40 && port <= 0x43) {
 		*data = pit_io(vm, port, write, *data);
+	} else if (port == PORT_B) {
+		*data = port_b_io(write, *data);
 	} else if (port == 0x60 || port == 0x64) {
 		*data = kbd_io(vm, port, write, *data);
 	} else if (port >= MSI_BASE && port < MSI_BASE + 32 * MSI_VECS) {

@@ -278,10 +278,10 @@ void summary(struct vm *vm)
 			(unsigned long long)s->exits_intr,
 			(unsigned long long)s->exits_window,
 			(unsigned long long)s->injected,
-			(unsigned long long)v->vr->acks,
-			(unsigned long long)v->vr->kicks,
-			(unsigned long long)v->vr->signals,
-			(unsigned long long)v->vr->wakeups);
+			(unsigned long long)(v->vr ? v->vr->acks : 0),
+			(unsigned long long)(v->vr ? v->vr->kicks : 0),
+			(unsigned long long)(v->vr ? v->vr->signals : 0),
+			(unsigned long long)(v->vr ? v->vr->wakeups : 0));
 		for (j = 0; j < 256 && len < sizeof(vecs) - 24; j++)
 			if (s->vectors[j])
 				len += snprintf(vecs + len, sizeof(vecs) - len,

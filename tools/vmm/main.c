@@ -5,9 +5,12 @@
  * main.c parses the options, creates the KVM VM *without*
  * KVM_CREATE_IRQCHIP and a virq chip (PIC + IOAPIC + a LAPIC per vCPU, or
  * the PIC alone), guest RAM, one KVM vCPU and one virq vCPU per guest CPU,
- * loads the multiboot kernel, starts the platform devices and one thread
- * per vCPU, and waits until the guest ends the VM (port 0xf4), crashes or
- * runs out of time. Documentation/vmm.rst describes the whole VMM.
+ * loads the kernel (multiboot or Linux), starts the platform devices and
+ * one thread per vCPU, and waits until the guest ends the VM (port 0xf4,
+ * ACPI power-off, reset), crashes or runs out of time. With --chip kvm
+ * the same machine runs on KVM's in-kernel irqchip instead (the
+ * reference): no virq at all, lines by KVM_IRQ_LINE_STATUS.
+ * Documentation/vmm.rst describes the whole VMM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,8 +69,17 @@ int virq_line(struct vm *vm, enum src_id src, uint32_t gsi, int level)
 	struct src_stats *s = &vm->src[src];
 	uint64_t t = now_ns();
 
-	if (ioctl(vm->chip, VIRQ_IRQ_LINE_STATUS, &l) < 0)
+	if (!vm_on_virq(vm)) {
+		/* KVM_IRQ_LINE_STATUS: the same shape, the same statuses. */
+		struct kvm_irq_level k = { .irq = gsi, .level = level };
+
+		if (ioctl(vm->vm_fd, KVM_IRQ_LINE_STATUS, &k) < 0)
+			die("KVM_IRQ_LINE_STATUS gsi %u: %s", gsi,
+			    strerror(errno));
+		l.status = k.status;
+	} else if (ioctl(vm->chip, VIRQ_IRQ_LINE_STATUS, &l) < 0) {
 		die("VIRQ_IRQ_LINE_STATUS gsi %u: %s", gsi, strerror(errno));
+	}
 	if (level) {
 		__atomic_add_fetch(&s->raised, 1, __ATOMIC_RELAXED);
 		if (l.status > 0)
@@ -77,8 +89,9 @@ int virq_line(struct vm *vm, enum src_id src, uint32_t gsi, int level)
 		else
 			__atomic_add_fetch(&s->ignored, 1, __ATOMIC_RELAXED);
 	}
-	ev_at(vm, t, -1, 2, "%s: GSI %u %s -> VIRQ_IRQ_LINE_STATUS %d (%s)",
-	   s->name, gsi, level ? "raised" : "lowered", l.status,
+	ev_at(vm, t, -1, 2, "%s: GSI %u %s -> %s_IRQ_LINE_STATUS %d (%s)",
+	   s->name, gsi, level ? "raised" : "lowered",
+	   vm_on_virq(vm) ? "VIRQ" : "KVM", l.status,
 	   l.status > 0 ? "delivered" : l.status == 0 ? "coalesced" :
 	   "ignored");
 	return l.status;
@@ -88,26 +101,47 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: virq-vmm [options] KERNEL\n"
-"Runs a multiboot v1 KERNEL (ELF32, or the a.out kludge) under KVM with\n"
-"virq's interrupt controllers.\n"
+"Runs KERNEL under KVM with virq's interrupt controllers: a Linux bzImage\n"
+"(x86 boot protocol 2.10+) or a multiboot v1 image (ELF32, a.out kludge).\n"
 "  -c, --cpus N        guest CPUs, 1-%d (default 1); APIC IDs 0..N-1\n"
 "  -m, --mem SIZE      guest RAM, MiB or with K/M/G (default 128M)\n"
-"  -a, --append STR    kernel command line (multiboot cmdline)\n"
-"  -i, --initrd FILE   load FILE as multiboot module 0\n"
-"      --chip KIND     full (PIC + IOAPIC + LAPICs, default) or pic\n"
+"  -a, --append STR    kernel command line (again: appended, a space\n"
+"                      between)\n"
+"  -i, --initrd FILE   the initrd (Linux) or multiboot module 0\n"
+"      --chip KIND     full (virq's PIC + IOAPIC + LAPICs, default), pic\n"
+"                      (virq's PIC alone, one CPU) or kvm (the same machine\n"
+"                      on KVM's in-kernel irqchip: the reference)\n"
 "  -v, --verbose       summary at exit; twice: event log; thrice: every exit\n"
 "      --log FILE      write the log to FILE instead of stderr\n"
 "      --timeline      collect events and print them sorted at the end\n"
 "      --trace         add virq's tracepoints to the timeline (root)\n"
 "  -t, --timeout SEC   end the VM after SEC seconds (status %d)\n"
 "      --type TEXT     the keyboard types TEXT (letters, digits, space),\n"
-"                      one key per 20 ms, once the guest enables it (0xae)\n"
+"                      one key per 20 ms, once the guest enables it (0xae);\n"
+"                      the UART receives it, then a CR, once the guest\n"
+"                      writes port 0x2030\n"
 "      --caps          print what this virq supports and exit\n"
-"Exit status: (v << 1) | 1 when the guest writes v to port 0xf4; %d on\n"
-"an error, %d if the guest crashed, %d if it sent INIT to the BSP (a reset:\n"
-"there is no firmware to restart), %d if virq lacks the chip, %d on timeout.\n",
-		VMM_MAX_CPUS, VMM_EXIT_TIMEOUT, VMM_EXIT_ERROR, VMM_EXIT_CRASH,
-		VMM_EXIT_RESET, VMM_EXIT_UNSUPPORTED, VMM_EXIT_TIMEOUT);
+"Exit status: (v << 1) | 1 when the guest writes v to port 0xf4; %d when\n"
+"it switches the machine off (ACPI S5); %d on an error, %d if the guest\n"
+"crashed, %d if it reset the machine (INIT to the BSP, port 0xcf9: there is\n"
+"no firmware to restart), %d if virq lacks the chip, %d on timeout.\n",
+		VMM_MAX_CPUS, VMM_EXIT_TIMEOUT, VMM_EXIT_POWEROFF, VMM_EXIT_ERROR,
+		VMM_EXIT_CRASH, VMM_EXIT_RESET, VMM_EXIT_UNSUPPORTED,
+		VMM_EXIT_TIMEOUT);
+}
+
+/* A second --append adds its words to the first's. */
+static void append_cmdline(struct vm *vm, const char *s)
+{
+	char *c;
+
+	if (!vm->cmdline || !*vm->cmdline) {
+		vm->cmdline = s;
+		return;
+	}
+	if (asprintf(&c, "%s %s", vm->cmdline, s) < 0)
+		die("out of memory");
+	vm->cmdline = c;
 }
 
 static uint64_t parse_size(const char *s)
@@ -204,7 +238,7 @@ static void parse_options(struct vm *vm, int argc, char **argv)
 			vm->ram_size &= ~0xfffULL;
 			break;
 		case 'a':
-			vm->cmdline = optarg;
+			append_cmdline(vm, optarg);
 			break;
 		case 'i':
 			vm->initrd = optarg;
@@ -214,8 +248,10 @@ static void parse_options(struct vm *vm, int argc, char **argv)
 				vm->chip_kind = CHIP_FULL;
 			else if (!strcmp(optarg, "pic"))
 				vm->chip_kind = CHIP_PIC;
+			else if (!strcmp(optarg, "kvm"))
+				vm->chip_kind = CHIP_KVM;
 			else
-				die("--chip: full or pic");
+				die("--chip: full, pic or kvm");
 			break;
 		case 'v':
 			vm->verbose++;
@@ -254,6 +290,8 @@ static void parse_options(struct vm *vm, int argc, char **argv)
 	vm->kernel = argv[optind];
 	if (vm->chip_kind == CHIP_PIC && vm->ncpus > 1)
 		die("--chip pic has no LAPICs to start APs with: use --cpus 1");
+	if (vm->chip_kind == CHIP_KVM && vm->trace)
+		die("--trace reads virq's tracepoints: not with --chip kvm");
 }
 
 static void create_chip(struct vm *vm)
@@ -269,6 +307,9 @@ static void create_chip(struct vm *vm)
 		.max_vcpus = vm->ncpus,
 	};
 
+	vm->virq = vm->chip = -1;
+	if (!vm_on_virq(vm))
+		return;
 	vm->virq = open("/dev/virq", O_RDWR | O_CLOEXEC);
 	if (vm->virq < 0)
 		die_errno("open /dev/virq");
@@ -318,6 +359,10 @@ static void setup_msr_exits(struct vm *vm)
 	if (ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_X86_USER_SPACE_MSR) <= 0 ||
 	    ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
 		die("KVM lacks user-space MSR exits or MSR filters");
+	/* KVM's own LAPIC has its MSRs: only the unknown ones exit. */
+	if (!vm_on_virq(vm))
+		cap.args[0] = KVM_MSR_EXIT_REASON_INVAL |
+			      KVM_MSR_EXIT_REASON_UNKNOWN;
 	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap))
 		die_errno("KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR)");
 	if (vm->chip_kind == CHIP_FULL &&
@@ -337,7 +382,13 @@ static void create_vm(struct vm *vm)
 	vm->vm_fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		die_errno("KVM_CREATE_VM");
-	/* No KVM_CREATE_IRQCHIP: virq is the interrupt controller. */
+	/*
+	 * No KVM_CREATE_IRQCHIP: virq is the interrupt controller. The
+	 * reference machine has KVM's (PIC, IOAPIC, LAPICs; no PIT: the
+	 * PIT is ours either way). Before any vCPU, as KVM requires.
+	 */
+	if (!vm_on_virq(vm) && ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0))
+		die_errno("KVM_CREATE_IRQCHIP");
 	vm->run_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if ((long)vm->run_size <= 0)
 		die_errno("KVM_GET_VCPU_MMAP_SIZE");
@@ -391,7 +442,7 @@ int main(int argc, char **argv)
 	setup_signals();
 	create_chip(vm);
 	create_vm(vm);
-	multiboot_load(vm, &regs);
+	kernel_load(vm, &regs);
 	devices_init(vm);
 	for (i = 0; i < vm->ncpus; i++) {
 		vm->cpus[i] = calloc(1, sizeof(struct vcpu));
@@ -404,7 +455,8 @@ int main(int argc, char **argv)
 		trace_start(vm);
 	ev(vm, -1, 1, "VM starts: %d CPU(s), %llu MiB, %s chip, kernel %s",
 	   vm->ncpus, (unsigned long long)(vm->ram_size >> 20),
-	   vm->chip_kind == CHIP_FULL ? "PIC+IOAPIC+LAPIC" : "PIC", vm->kernel);
+	   vm->chip_kind == CHIP_FULL ? "PIC+IOAPIC+LAPIC" :
+	   vm->chip_kind == CHIP_KVM ? "KVM's in-kernel" : "PIC", vm->kernel);
 	devices_start(vm);
 	for (i = 0; i < vm->ncpus; i++)
 		if (pthread_create(&vm->cpus[i]->thread, NULL, vcpu_thread,

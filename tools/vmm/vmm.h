@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <linux/kvm.h>
 #include <linux/virq.h>
 
@@ -27,7 +28,8 @@
 /* Exit statuses of the VMM itself: even, so never (v << 1) | 1. */
 #define VMM_EXIT_ERROR		2	/* setup failed, bad options */
 #define VMM_EXIT_CRASH		4	/* the guest crashed (shutdown, bad exit) */
-#define VMM_EXIT_RESET		6	/* the guest reset the BSP (INIT) */
+#define VMM_EXIT_RESET		6	/* the guest reset the machine (INIT, 0xcf9) */
+#define VMM_EXIT_POWEROFF	0	/* the guest switched it off (ACPI S5) */
 #define VMM_EXIT_UNSUPPORTED	8	/* this virq lacks the chip asked for */
 #define VMM_EXIT_TIMEOUT	124	/* --timeout passed */
 
@@ -35,6 +37,7 @@
 enum chip_kind {
 	CHIP_PIC,	/* PIC pair only: one CPU, no APIC in CPUID */
 	CHIP_FULL,	/* PIC + IOAPIC + a LAPIC per vCPU */
+	CHIP_KVM,	/* the same machine on KVM's in-kernel irqchip */
 };
 
 /* Where a vCPU thread is. */
@@ -74,7 +77,10 @@ struct src_stats {
 	uint64_t raised, delivered, coalesced, ignored;
 };
 
-enum src_id { SRC_TESTDEV, SRC_TIMER, SRC_KBD, SRC_MSI, SRC_IPI, NR_SRC };
+enum src_id {
+	SRC_TESTDEV, SRC_TIMER, SRC_KBD, SRC_MSI, SRC_IPI, SRC_UART, SRC_RTC,
+	NR_SRC
+};
 
 struct vm {
 	/* options */
@@ -108,17 +114,68 @@ struct vm {
 	pthread_mutex_t dev_lock;	/* device state below (devices.c) */
 };
 
+/* The guest has LAPICs (CPUID.APIC, x2APIC, TSC deadline; the MADT). */
+static inline bool vm_has_apic(const struct vm *vm)
+{
+	return vm->chip_kind != CHIP_PIC;
+}
+
+/* virq's chip (not KVM's) takes the lines, the MMIO and the vCPUs. */
+static inline bool vm_on_virq(const struct vm *vm)
+{
+	return vm->chip_kind != CHIP_KVM;
+}
+
 /* main.c */
 void vm_exit(struct vm *vm, int status, const char *why);
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void die_errno(const char *what) __attribute__((noreturn));
 int virq_line(struct vm *vm, enum src_id src, uint32_t gsi, int level);
 
-/* boot.c */
+/* Little-endian stores into guest RAM (the loaders and tables). */
+static inline void put8(struct vm *vm, uint64_t gpa, uint8_t v)
+{
+	vm->ram[gpa] = v;
+}
+
+static inline void put16(struct vm *vm, uint64_t gpa, uint16_t v)
+{
+	memcpy(vm->ram + gpa, &v, 2);
+}
+
+static inline void put32(struct vm *vm, uint64_t gpa, uint32_t v)
+{
+	memcpy(vm->ram + gpa, &v, 4);
+}
+
+static inline void put64(struct vm *vm, uint64_t gpa, uint64_t v)
+{
+	memcpy(vm->ram + gpa, &v, 8);
+}
+
+/* boot.c, linux.c, acpi.c */
 struct boot_regs {
-	uint32_t eip, eax, ebx;
+	uint32_t eip, eax, ebx, esi;
+	bool linux_entry;	/* Linux's 32-bit entry: CS 0x10, DS 0x18 */
 };
-void multiboot_load(struct vm *vm, struct boot_regs *regs);
+uint8_t *read_file(const char *path, size_t *size);
+void kernel_load(struct vm *vm, struct boot_regs *regs);
+bool linux_detect(const uint8_t *img, size_t size);
+void linux_load(struct vm *vm, const uint8_t *img, size_t size,
+		struct boot_regs *regs);
+
+/* ACPI (acpi.c): the tables in 0xe0000-0xeffff, the PM1 block, reset. */
+#define ACPI_BASE		0xe0000u
+#define ACPI_END		0xf0000u
+#define ACPI_SCI_IRQ		9
+#define ACPI_PM1_EVT		0x600	/* status (2 bytes), enable (2) */
+#define ACPI_PM1_CNT		0x604	/* 2 bytes: SCI_EN, SLP_TYP, SLP_EN */
+#define ACPI_PM_TMR		0x608	/* 24-bit, 3.579545 MHz */
+#define ACPI_PM_TMR_HZ		3579545ULL
+#define ACPI_SLP_TYP_S5		5	/* \_S5's SLP_TYP */
+#define ACPI_RESET_PORT		0xcf9
+#define ACPI_RESET_VALUE	0x06
+uint32_t acpi_build(struct vm *vm);
 
 /* cpu.c */
 void *vcpu_thread(void *arg);
