@@ -5,8 +5,8 @@
 #   make check        build test kernels, boot them under QEMU, run every
 #                     test; ends with "N passed, N failed"
 #   make bench        run the benchmark in the test VM
-#   make demo         run a guest on virq-vmm in the test VM, with its
-#                     interrupt timeline
+#   make demo         boot Linux on 4 CPUs on virq-vmm in the test VM, then
+#                     a test guest with its interrupt timeline
 #   make coverage     the whole suite on a gcov kernel: line and branch
 #                     coverage of irqchip/ (fails below 90% of lines)
 #   make fuzz [SEED=n] [OPS=n] [THREADS=n] [FLAVOUR=debug]

@@ -51,7 +51,8 @@ build_user() {
 		>"$B/user-tools.log" 2>&1 &&
 	make -s -C "$VIRQ_TOP/guest" OUT="$B/user/guest" \
 		>"$B/user-guest.log" 2>&1 &&
-	make -s -C "$VIRQ_TOP/guest" list-tests >"$B/user/guest/TESTS"
+	make -s -C "$VIRQ_TOP/guest" list-tests >"$B/user/guest/TESTS" &&
+	make -s -C "$VIRQ_TOP/guest" list-linux >"$B/user/guest/LINUX"
 }
 
 static_checks() {
@@ -211,6 +212,7 @@ run_flavour() {
 
 	case "$mode:$f" in
 	fuzz:*) timeout=${VIRQ_FUZZ_TIMEOUT:-5400} ;;
+	demo:*) timeout=900 ;;	# Linux (up to 400 s), then the demo guest
 	*:base) timeout=600 ;;
 	*) timeout=1500 ;;
 	esac
@@ -291,6 +293,14 @@ else
 	fail "selftests/tools build"
 	echo "$passed passed, $failed failed"
 	exit 1
+fi
+
+# The Linux guest (guest/linux/) is the base test kernel whichever flavour
+# hosts it: its bzImage goes beside the other guest programs.
+if kb=$("$VIRQ_TOP/testing/kernel.sh" base); then
+	cp "$kb/arch/x86/boot/bzImage" "$B/user/guest/linux.bzImage"
+else
+	fail "base kernel (the Linux guest's)"
 fi
 
 if [ "$mode" = check ]; then
