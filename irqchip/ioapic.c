@@ -443,8 +443,11 @@ static void ioapic_send_work(struct work_struct *work)
 			io->rte[pin] |= VIRQ_IOAPIC_RTE_REMOTE_IRR;
 			io->delivered_vector[pin] = msg.vector;
 		}
-		if (msg.rtc_track)
+		/* What GET saves as the vector the debts are owed for. */
+		if (msg.rtc_track) {
+			io->delivered_vector[pin] = msg.vector;
 			WRITE_ONCE(chip->rtc_vector, msg.vector);
+		}
 		spin_unlock_irqrestore(&io->lock, flags);
 
 		status = rte_dm_valid(rte) ?

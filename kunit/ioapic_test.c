@@ -973,6 +973,30 @@ static void ioapic_fanout_made_level_in_flight(struct kunit *test)
 }
 
 /*
+ * The RTC's tick committed on 0x38, its entry moved to 0x39 before the
+ * work item sends it: the vCPUs owe 0x39, and the state GET saves says
+ * so (the vector a restore gives debts saved without their own).
+ */
+static void ioapic_fanout_rtc_vector_saved(struct kunit *test)
+{
+	struct virq_ioapic_state *st = new_state(test);
+	u64 bcast = 0xffULL << VIRQ_IOAPIC_RTE_DEST_SHIFT;
+	struct fan f;
+
+	fan_init(test, &f);
+	disable_work_sync(&f.io->send_work);
+	set_rte(f.io, 8, 0x38 | bcast);
+	KUNIT_EXPECT_EQ(test, 1, fan_line(&f, 8, 1));
+	set_rte(f.io, 8, 0x39 | bcast);
+	fan_release(&f);
+	KUNIT_EXPECT_EQ(test, FAN, fan_took(&f, 0x39));
+	KUNIT_EXPECT_EQ(test, 0x39, READ_ONCE(f.chip->rtc_vector));
+	get(f.io, st);
+	KUNIT_EXPECT_EQ(test, 0x39, st->delivered_vector[8]);
+	virq_chip_put(f.chip);
+}
+
+/*
  * Destroying an IOAPIC whose send_work still has a flight to land: the
  * landing (an EOI came in flight, the pin at the storm throttle's count)
  * must not arm the throttle's timer after destroy stopped it, nor send.
@@ -1014,6 +1038,7 @@ static struct kunit_case ioapic_cases[] = {
 	KUNIT_CASE(ioapic_active_low_logical),
 	KUNIT_CASE(ioapic_fanout_in_flight),
 	KUNIT_CASE(ioapic_fanout_made_level_in_flight),
+	KUNIT_CASE(ioapic_fanout_rtc_vector_saved),
 	KUNIT_CASE(ioapic_destroy_stops_flights),
 	KUNIT_CASE(ioapic_eoi_register),
 	KUNIT_CASE(ioapic_eoi_storm_throttled),
