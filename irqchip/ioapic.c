@@ -1020,9 +1020,11 @@ int virq_ioapic_set_state(struct virq_ioapic *io,
 	 * restored name their own). KVM's format has no delivered vectors:
 	 * pin 8's entry names it.
 	 */
-	if (io->index == 0)
+	if (io->index == 0) {
 		WRITE_ONCE(io->chip->rtc_vector,
 			   io->delivered_vector[IOAPIC_RTC_PIN]);
+		virq_rtc_vector_restored(io->chip);
+	}
 	/*
 	 * Pending level pins go out; held ones wait for the timer. A message
 	 * the saved state had in flight (delivery status set in an extended

@@ -1708,7 +1708,7 @@ int virq_lapic_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st)
 		    (a->extint_msg ? VIRQ_LAPIC_STATE_EXTINT : 0);
 	if (virq_vcpu_rtc_owes(vcpu)) {
 		st->flags |= VIRQ_LAPIC_STATE_RTC_OWED;
-		st->rtc_vector = vcpu->rtc_vector;
+		st->rtc_vector = virq_vcpu_rtc_vector(vcpu);
 	}
 	st->lint_level = a->lint_level;
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
@@ -1847,7 +1847,7 @@ static int lapic_state_check(struct virq_vcpu *vcpu,
 	    memchr_inv(st->reserved, 0, sizeof(st->reserved)))
 		return -EINVAL;
 	/* An owed RTC tick is pending or in service: its EOI will come. */
-	if (rtc && !((get_reg(st->regs, LA_IRR + 16 * (rtc / 32)) |
+	if (rtc >= 16 && !((get_reg(st->regs, LA_IRR + 16 * (rtc / 32)) |
 		      get_reg(st->regs, LA_ISR + 16 * (rtc / 32))) &
 		     BIT(rtc % 32)))
 		return -EINVAL;

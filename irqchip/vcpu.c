@@ -262,8 +262,8 @@ static void virq_vcpu_publish_eoi_exit_locked(struct virq_vcpu *vcpu)
 
 	lockdep_assert_held(&vcpu->irq_lock);
 	bitmap_copy(bits, vcpu->eoi_level, 256);
-	if (virq_vcpu_rtc_owes(vcpu))
-		__set_bit(vcpu->rtc_vector, bits);
+	if (virq_vcpu_rtc_owes(vcpu) && virq_vcpu_rtc_vector(vcpu))
+		__set_bit(virq_vcpu_rtc_vector(vcpu), bits);
 	bitmap_to_arr64(words, bits, 256);
 	for (w = 0; w < 4; w++)
 		WRITE_ONCE(vcpu->run->eoi_exit[w], words[w]);
@@ -291,7 +291,18 @@ u32 virq_rtc_pending(struct virq_chip *chip)
 }
 EXPORT_SYMBOL_IF_KUNIT(virq_rtc_pending);
 
-/* Does @vcpu owe the RTC a tick's EOI (of vcpu->rtc_vector)? */
+/*
+ * The vector @vcpu's RTC debt is owed for: its own, or for a debt a VMM
+ * restored without one (rtc_vector 0, before the field existed) the
+ * RTC's last vector, which IOAPIC 0's restored state sets, whichever
+ * order the VMM restores them in. 0: not known yet.
+ */
+u8 virq_vcpu_rtc_vector(struct virq_vcpu *vcpu)
+{
+	return vcpu->rtc_vector ?: READ_ONCE(vcpu->chip->rtc_vector);
+}
+
+/* Does @vcpu owe the RTC a tick's EOI (of virq_vcpu_rtc_vector())? */
 bool virq_vcpu_rtc_owes(struct virq_vcpu *vcpu)
 {
 	return vcpu->rtc_owed &&
@@ -342,7 +353,7 @@ bool virq_vcpu_rtc_eoi_locked(struct virq_vcpu *vcpu, u8 vector)
 	bool owed;
 
 	lockdep_assert_held(&vcpu->irq_lock);
-	if (!vcpu->rtc_owed || vector != vcpu->rtc_vector)
+	if (!vcpu->rtc_owed || vector != virq_vcpu_rtc_vector(vcpu))
 		return false;
 	owed = virq_vcpu_rtc_owes(vcpu);
 	virq_vcpu_rtc_clear_locked(vcpu);
@@ -354,11 +365,12 @@ bool virq_vcpu_rtc_eoi_locked(struct virq_vcpu *vcpu, u8 vector)
  * @vcpu: the vCPU
  * @st: the state VIRQ_SET_LAPIC loads
  *
- * The state's rtc_vector, or with 0 (a VMM older than the field) the
- * RTC's last tracked vector, which IOAPIC 0's restored state set.
+ * The state's rtc_vector, or with 0 (a VMM older than the field)
+ * VIRQ_RTC_VECTOR_CHIP: the debt follows the RTC's last vector, which
+ * IOAPIC 0's restored state sets, before or after this vCPU's.
  *
- * Return: the vector, 0 if the state owes nothing, -EINVAL for a vector
- * without a debt or outside 16-255.
+ * Return: the vector, VIRQ_RTC_VECTOR_CHIP, 0 if the state owes nothing,
+ * -EINVAL for a vector without a debt or outside 16-255.
  */
 int virq_vcpu_rtc_restore_vector(struct virq_vcpu *vcpu,
 				 const struct virq_lapic_state *st)
@@ -368,17 +380,42 @@ int virq_vcpu_rtc_restore_vector(struct virq_vcpu *vcpu,
 	if (!(st->flags & VIRQ_LAPIC_STATE_RTC_OWED))
 		return v ? -EINVAL : 0;
 	if (!v)
-		v = READ_ONCE(vcpu->chip->rtc_vector);
+		return VIRQ_RTC_VECTOR_CHIP;
 	return v >= 16 && v <= 255 ? v : -EINVAL;
 }
 
-/* Load the restored debt (VIRQ_SET_LAPIC): @vector, or none with 0. */
+/*
+ * Load the restored debt (VIRQ_SET_LAPIC): @vector, VIRQ_RTC_VECTOR_CHIP
+ * (owed for the chip's RTC vector), or none with 0.
+ */
 void virq_vcpu_rtc_restore_locked(struct virq_vcpu *vcpu, u8 vector)
 {
 	lockdep_assert_held(&vcpu->irq_lock);
 	virq_vcpu_rtc_forget_locked(vcpu);
 	if (vector)
-		virq_vcpu_rtc_owe_locked(vcpu, vector);
+		virq_vcpu_rtc_owe_locked(vcpu, vector == VIRQ_RTC_VECTOR_CHIP ?
+					 0 : vector);
+}
+
+/**
+ * virq_rtc_vector_restored() - IOAPIC 0's restored state named the RTC's
+ * vector: debts restored without their own are owed for it now
+ * @chip: the chip
+ *
+ * VIRQ_SET_IRQCHIP, with IOAPIC 0's lock held (interrupts off).
+ */
+void virq_rtc_vector_restored(struct virq_chip *chip)
+{
+	u32 i, n = virq_chip_nr_vcpus(chip);
+	struct virq_vcpu *vcpu;
+
+	for (i = 0; i < n; i++) {
+		vcpu = chip->vcpus[i];
+		spin_lock(&vcpu->irq_lock);
+		if (vcpu->rtc_owed && !vcpu->rtc_vector)
+			virq_vcpu_publish_eoi_exit_locked(vcpu);
+		spin_unlock(&vcpu->irq_lock);
+	}
 }
 
 /* The vCPU was reset, or the RTC reprogrammed: the debt is void. */
@@ -780,7 +817,7 @@ static void virq_vcpu_bus_get(struct virq_vcpu *vcpu,
 	bitmap_to_arr32(tmr, vcpu->eoi_level, 256);
 	if (virq_vcpu_rtc_owes(vcpu)) {
 		st->flags = VIRQ_LAPIC_STATE_RTC_OWED;
-		st->rtc_vector = vcpu->rtc_vector;
+		st->rtc_vector = virq_vcpu_rtc_vector(vcpu);
 	}
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	for (i = 0; i < 8; i++) {
@@ -841,6 +878,15 @@ void virq_vcpu_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st)
 		virq_vcpu_bus_get(vcpu, st);
 }
 
+/* Load the vCPU's LAPIC state, or the minimal bus's (SET_LAPIC). */
+int virq_vcpu_set_state(struct virq_vcpu *vcpu,
+			const struct virq_lapic_state *st)
+{
+	return vcpu->apic ? virq_lapic_set_state(vcpu, st) :
+			    virq_vcpu_bus_set(vcpu, st);
+}
+EXPORT_SYMBOL_IF_KUNIT(virq_vcpu_set_state);
+
 static long virq_vcpu_lapic_state(struct virq_vcpu *vcpu, void __user *argp,
 				  bool set)
 {
@@ -851,8 +897,7 @@ static long virq_vcpu_lapic_state(struct virq_vcpu *vcpu, void __user *argp,
 		st = memdup_user(argp, sizeof(*st));
 		if (IS_ERR(st))
 			return PTR_ERR(st);
-		ret = vcpu->apic ? virq_lapic_set_state(vcpu, st) :
-				   virq_vcpu_bus_set(vcpu, st);
+		ret = virq_vcpu_set_state(vcpu, st);
 	} else {
 		st = kmalloc(sizeof(*st), GFP_KERNEL);
 		if (!st)

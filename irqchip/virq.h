@@ -505,9 +505,15 @@ bool virq_vcpu_set_extint(struct virq_vcpu *vcpu, bool level);
 bool virq_vcpu_update_intr(struct virq_vcpu *vcpu);
 bool virq_vcpu_rtc_eoi_locked(struct virq_vcpu *vcpu, u8 vector);
 bool virq_vcpu_rtc_owes(struct virq_vcpu *vcpu);
+u8 virq_vcpu_rtc_vector(struct virq_vcpu *vcpu);
+/* A restored debt without a vector: owed for the chip's RTC vector. */
+#define VIRQ_RTC_VECTOR_CHIP	1
+void virq_rtc_vector_restored(struct virq_chip *chip);
 u32 virq_rtc_pending(struct virq_chip *chip);
 void virq_vcpu_rtc_owe_locked(struct virq_vcpu *vcpu, u8 vector);
 int virq_vcpu_report_eoi(struct virq_vcpu *vcpu, unsigned long vector);
+int virq_vcpu_set_state(struct virq_vcpu *vcpu,
+			const struct virq_lapic_state *st);
 void virq_vcpu_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st);
 int virq_vcpu_rtc_restore_vector(struct virq_vcpu *vcpu,
 				 const struct virq_lapic_state *st);

@@ -736,6 +736,37 @@ static void ioapic_rtc_debt_keeps_its_vector(struct kunit *test)
 	rig_exit(&r);
 }
 
+/*
+ * A VMM older than rtc_vector restores a vCPU that owes the RTC's EOI
+ * (rtc_vector 0) before the IOAPIC: the debt is owed for the vector the
+ * IOAPIC's restored state names, whichever comes first.
+ */
+static void ioapic_rtc_debt_restored_before_ioapic(struct kunit *test)
+{
+	struct virq_ioapic_state *st = new_state(test);
+	struct virq_lapic_state *ls;
+	u64 *bm;
+	struct rig r;
+
+	ls = kunit_kzalloc(test, sizeof(*ls), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ls);
+	rig_init(test, &r);
+	bm = r.cpu[0]->run->eoi_exit;
+	ls->flags = VIRQ_LAPIC_STATE_RTC_OWED;
+	KUNIT_ASSERT_EQ(test, 0, virq_vcpu_set_state(r.cpu[0], ls));
+	KUNIT_EXPECT_EQ(test, 1U, virq_rtc_pending(r.chip));
+	KUNIT_EXPECT_FALSE(test, bm[0] & BIT_ULL(0x38));
+	get(r.io, st);
+	st->redirtbl[8] = fixed(0x38, 0, 0);
+	st->delivered_vector[8] = 0x38;
+	KUNIT_ASSERT_EQ(test, 0, virq_ioapic_set_state(r.io, st));
+	KUNIT_EXPECT_TRUE(test, bm[0] & BIT_ULL(0x38));
+	eoi(&r, r.cpu[0], 0x38);
+	KUNIT_EXPECT_EQ(test, 0U, virq_rtc_pending(r.chip));
+	KUNIT_EXPECT_FALSE(test, bm[0] & BIT_ULL(0x38));
+	rig_exit(&r);
+}
+
 static void ioapic_set_state_validation(struct kunit *test)
 {
 	struct virq_ioapic_state *good = new_state(test);
@@ -1052,6 +1083,7 @@ static struct kunit_case ioapic_cases[] = {
 	KUNIT_CASE(ioapic_restore_flight_refused),
 	KUNIT_CASE(ioapic_kvm_format_ignores_delivs),
 	KUNIT_CASE(ioapic_rtc_debt_keeps_its_vector),
+	KUNIT_CASE(ioapic_rtc_debt_restored_before_ioapic),
 	KUNIT_CASE(ioapic_set_state_validation),
 	KUNIT_CASE(ioapic_eoi_exit_bitmap),
 	{}
