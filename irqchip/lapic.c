@@ -1708,7 +1708,7 @@ int virq_lapic_get_state(struct virq_vcpu *vcpu, struct virq_lapic_state *st)
 		    (a->extint_msg ? VIRQ_LAPIC_STATE_EXTINT : 0);
 	if (virq_vcpu_rtc_owes(vcpu)) {
 		st->flags |= VIRQ_LAPIC_STATE_RTC_OWED;
-		st->rtc_vector = virq_vcpu_rtc_vector(vcpu);
+		st->rtc_vector = vcpu->rtc_vector;	/* 0: follows the chip's */
 	}
 	st->lint_level = a->lint_level;
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);

@@ -817,7 +817,7 @@ static void virq_vcpu_bus_get(struct virq_vcpu *vcpu,
 	bitmap_to_arr32(tmr, vcpu->eoi_level, 256);
 	if (virq_vcpu_rtc_owes(vcpu)) {
 		st->flags = VIRQ_LAPIC_STATE_RTC_OWED;
-		st->rtc_vector = virq_vcpu_rtc_vector(vcpu);
+		st->rtc_vector = vcpu->rtc_vector;	/* 0: follows the chip's */
 	}
 	spin_unlock_irqrestore(&vcpu->irq_lock, flags);
 	for (i = 0; i < 8; i++) {

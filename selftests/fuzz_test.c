@@ -1363,7 +1363,9 @@ static const char *lapic_state_bad(const struct virq_lapic_state *st,
 	if (!bytes_zero(st->reserved, sizeof(st->reserved)))
 		return BAD("reserved");
 	v = st->rtc_vector;
-	if ((st->flags & VIRQ_LAPIC_STATE_RTC_OWED) ? v < 16 || v > 255 : v)
+	/* Owed with 0: restored without its vector, owed for the RTC's. */
+	if ((st->flags & VIRQ_LAPIC_STATE_RTC_OWED) ? v && (v < 16 || v > 255) :
+	    v)
 		return BAD("RTC debt %d on vector %u",
 			   !!(st->flags & VIRQ_LAPIC_STATE_RTC_OWED), v);
 	/* A LAPIC's owed tick is pending or in service, or it is never paid. */
