@@ -460,9 +460,16 @@ TEST_F(apic, timer_periodic_and_mode_switch)
 	}
 	EXPECT_EQ(6, n);
 	EXPECT_LE(25000000ULL, now_ns() - t0);
-	/* One-shot from periodic: it carries on in its new mode. */
+	/*
+	 * One-shot from periodic: it carries on in its new mode, counting
+	 * down from where it was, or, when that was close to 0 and the
+	 * read came after the expiry (a slow test VM), having fired.
+	 */
 	wr(v, 0x320, 0x000e1);
-	EXPECT_NE(0, rd(v, 0x390));
+	if (!rd(v, 0x390)) {
+		EXPECT_EQ(0xe1, virq_wait(v, 100000000, VIRQ_WAIT_ACK));
+		wr(v, 0xb0, 0);
+	}
 	/* To TSC-deadline: stopped. */
 	wr(v, 0x320, 0x400e1);
 	EXPECT_EQ(0, rd(v, 0x390));
